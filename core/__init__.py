@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, organisation directory, calendar. Knows nothing of complaints."""

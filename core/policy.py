@@ -1,0 +1,136 @@
+"""The policy: every number of the regulation, loaded from ``config/policy.toml``.
+
+Pure data: no database, no clock. A file with an unknown key or a value of the
+wrong type is refused with the key named (:class:`PolicyError`). The version
+is a hash of the parsed content, so a comment edit keeps the version and any
+changed number gives a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
+
+Source = Literal["customer", "coordination", "spot_check"]
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used; the message names the key at fault."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BasePoints(_Strict):
+    attitude: StrictInt = Field(ge=0)
+    dispute: StrictInt = Field(ge=0)
+    other: StrictInt = Field(ge=0)
+
+
+class Complaints(_Strict):
+    repeat: Literal["ordinal", "flat"]
+    base_points: BasePoints
+
+
+class JointPenalty(_Strict):
+    from_complaint: StrictInt = Field(ge=1)
+    points: StrictInt = Field(ge=0)
+
+
+class Joint(_Strict):
+    supervisor: JointPenalty
+    leader: JointPenalty
+
+
+class Inactivity(_Strict):
+    points: StrictInt = Field(ge=0)
+
+
+class Criticism(_Strict):
+    sources: list[Source]
+
+
+class Worst(_Strict):
+    sources: list[Source]
+    threshold: StrictInt = Field(ge=1)
+    fine: StrictInt = Field(ge=0)
+
+
+class Dismissal(_Strict):
+    worst_count: StrictInt = Field(ge=1)
+
+
+class Star(_Strict):
+    reward: StrictInt = Field(ge=0)
+    eligible_roles: list[str]
+
+
+class Score(_Strict):
+    baseline: StrictInt
+    floor: StrictInt
+
+
+class Clocks(_Strict):
+    respond_minutes: StrictInt = Field(gt=0)
+    on_site_minutes: StrictInt = Field(gt=0)
+    resolve_minutes: StrictInt = Field(gt=0)
+    escalation_minutes: StrictInt = Field(gt=0)
+    warn_at: list[float]
+    calendar: Literal["all_hours", "business"]
+
+    def duration(self, clock: str) -> timedelta:
+        """The duration of a named clock (respond, on_site, resolve, escalation)."""
+        return timedelta(minutes=getattr(self, f"{clock}_minutes"))
+
+
+class Policy(_Strict):
+    complaints: Complaints
+    joint: Joint
+    inactivity: Inactivity
+    criticism: Criticism
+    worst: Worst
+    dismissal: Dismissal
+    star: Star
+    score: Score
+    clocks: Clocks
+
+    @property
+    def version(self) -> str:
+        """A short hash of the content: equal numbers, equal version."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_policy(data: dict, where: str = "policy") -> Policy:
+    """Validate a parsed policy mapping; refuse it naming the first key at fault."""
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(part) for part in err["loc"]) or "(top)"
+        reason = {
+            "extra_forbidden": "unknown key 未知的键",
+            "missing": "missing key 缺少的键",
+        }.get(err["type"], err["msg"])
+        raise PolicyError(f"{where}: {key}: {reason}") from None
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Read and validate a policy file (default ``config/policy.toml``)."""
+    path = Path(path) if path else DEFAULT_POLICY_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: file not found 文件不存在") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: {exc}") from None
+    return parse_policy(data, where=str(path))

@@ -1,0 +1,1 @@
+"""Jiandu (监督): the command line and, later, the web console."""

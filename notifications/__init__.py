@@ -1,0 +1,1 @@
+"""What is said, to whom, and how it gets there."""

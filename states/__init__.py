@@ -1,0 +1,1 @@
+"""Life cycles: the complaint state machine (pure) and the service that persists its changes."""

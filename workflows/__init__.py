@@ -1,0 +1,1 @@
+"""Prefect flows: the clock watch, the incident procedure and the month close."""
