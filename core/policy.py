@@ -85,7 +85,8 @@ class Clocks(_Strict):
     resolve_minutes: StrictInt = Field(gt=0)
     escalation_minutes: StrictInt = Field(gt=0)
     warn_at: list[float]
-    calendar: Literal["all_hours", "business"]
+    # "all_hours" only for now: customers are physically waiting (rules.md §3).
+    calendar: Literal["all_hours"]
 
     def duration(self, clock: str) -> timedelta:
         """The duration of a named clock (respond, on_site, resolve, escalation)."""

@@ -1,0 +1,51 @@
+"""The error tree: every refusal the application gives a person.
+
+    JianduError                 a request we refuse, with a one-line reason (exit 2, HTTP 4xx)
+    ├── InvalidInput            malformed or unknown input: a field, a time, a file (422)
+    │   └── OrgFileError        the organisation file at a given line
+    ├── NotFound                an unknown complaint, window or person (404)
+    ├── Refused                 a transition the state or the actor does not allow (409)
+    ├── Conflict                someone else changed it first (409)
+    └── Forbidden               not allowed for this role (403)
+
+The CLI maps all of them to exit code 2; the web layer maps them to status codes.
+"""
+
+from __future__ import annotations
+
+
+class JianduError(Exception):
+    """A refused request. ``str(err)`` is the one line a person reads."""
+
+    http_status = 400
+
+
+class InvalidInput(JianduError):
+    http_status = 422
+
+
+class OrgFileError(InvalidInput):
+    pass
+
+
+class NotFound(JianduError):
+    http_status = 404
+
+
+class Refused(JianduError):
+    """A transition refused: names the current state and the events that are allowed."""
+
+    http_status = 409
+
+    def __init__(self, message: str, state: str | None = None, allowed: list[str] | None = None):
+        super().__init__(message)
+        self.state = state
+        self.allowed = list(allowed or [])
+
+
+class Conflict(JianduError):
+    http_status = 409
+
+
+class Forbidden(JianduError):
+    http_status = 403

@@ -1,0 +1,114 @@
+"""The organisation directory: positions, units, windows, people and roles.
+
+Rows are never deleted: a person, unit or window that leaves the file is
+deactivated, so complaints and ledgers keep pointing at who they were about.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.db import Base, UTCDateTime
+
+# Rungs of the escalation ladder (rules.md §3): level → role holding it.
+LADDER = {1: "executor", 2: "coordinator", 3: "chairman"}
+TOP_LEVEL = max(LADDER)
+TEAM_ROLES = ("coordinator", "executor", "chairman", "president_office")
+
+
+class Position(Base):
+    __tablename__ = "position"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    commitments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Person ids; no foreign key because people belong to units in turn.
+    head_id: Mapped[str | None] = mapped_column(String(64))
+    leader_id: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Window(Base):
+    __tablename__ = "service_window"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    position_code: Mapped[str] = mapped_column(ForeignKey("position.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+    supervisor_id: Mapped[str | None] = mapped_column(String(64))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Where this person wants to be told (notifications): {"email": "...", ...}
+    contacts: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+class OrgLoad(Base):
+    """One row per load of an organisation file: when, what, what changed."""
+
+    __tablename__ = "org_load"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# ---- reads used by the services --------------------------------------------------
+
+
+def active_people(session: Session) -> list[Person]:
+    return list(session.scalars(select(Person).where(Person.active).order_by(Person.id)))
+
+
+def holder_of(session: Session, role: str) -> Person | None:
+    """The active person holding a one-person team role (executor, coordinator, chairman)."""
+    for person in active_people(session):
+        if person.has_role(role):
+            return person
+    return None
+
+
+def ladder_owner(session: Session, level: int) -> Person | None:
+    return holder_of(session, LADDER[level]) if level in LADDER else None
+
+
+def rung_of(person: Person) -> int:
+    """The highest ladder level a person holds, 0 if none."""
+    return max((lvl for lvl, role in LADDER.items() if person.has_role(role)), default=0)
+
+
+def units_headed_by(session: Session, person_id: str) -> set[str]:
+    return set(session.scalars(select(Unit.code).where(Unit.head_id == person_id, Unit.active)))
+
+
+def reporting_line(session: Session, person: Person) -> tuple[str | None, str | None]:
+    """(direct supervisor, group leader in charge) of a person, as the directory says now."""
+    leader = None
+    if person.unit_code:
+        unit = session.get(Unit, person.unit_code)
+        leader = unit.leader_id if unit else None
+    return person.supervisor_id, leader

@@ -1,0 +1,264 @@
+"""Read and check an organisation file (YAML) without touching the database.
+
+Every refusal names the line at fault: ``org.yaml:42: people[3] 'zhangsan':
+unknown unit 'xx' 未知单位``. Nothing is loaded unless the whole file is sound.
+The shape is documented in docs/organisation.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from core.errors import OrgFileError
+from core.org import TEAM_ROLES
+
+KNOWN_ROLES = {"staff", "supervisor", "leader", *TEAM_ROLES}
+
+
+class _Map(dict):
+    line = 0
+
+
+class _List(list):
+    line = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping and list, and refuses repeated keys."""
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
+    result = _Map()
+    result.line = node.start_mark.line + 1
+    yield result
+    seen: dict = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise OrgFileError(f"line {key_node.start_mark.line + 1}: repeated key '{key}' 重复的键")
+        seen[key] = True
+    result.update(loader.construct_mapping(node, deep=True))
+
+
+def _construct_list(loader: _LineLoader, node: yaml.SequenceNode):
+    result = _List()
+    result.line = node.start_mark.line + 1
+    yield result
+    result.extend(loader.construct_sequence(node, deep=True))
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_list)
+
+
+@dataclass(frozen=True)
+class PositionSpec:
+    code: str
+    name: str
+    commitments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    code: str
+    name: str
+    position: str
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    code: str
+    name: str
+    head: str | None
+    leader: str | None
+    windows: tuple[WindowSpec, ...]
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    id: str
+    name: str
+    unit: str | None
+    supervisor: str | None
+    roles: tuple[str, ...]
+    contacts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    positions: tuple[PositionSpec, ...]
+    units: tuple[UnitSpec, ...]
+    people: tuple[PersonSpec, ...]
+
+
+class _Reader:
+    """Small checks that name the file, the line and the item."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, line: int, message: str) -> OrgFileError:
+        return OrgFileError(f"{self.source}:{line}: {message}")
+
+    def mapping(self, value, line: int, what: str, allowed: set[str], required: set[str]) -> _Map:
+        if not isinstance(value, dict):
+            raise self.fail(line, f"{what}: expected a mapping 应为映射")
+        at = getattr(value, "line", line)
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(at, f"{what}: unknown key '{unknown[0]}' 未知的键")
+        missing = sorted(required - set(value))
+        if missing:
+            raise self.fail(at, f"{what}: missing key '{missing[0]}' 缺少的键")
+        return value
+
+    def text(self, value, line: int, what: str, optional: bool = False) -> str | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+            raise self.fail(line, f"{what}: expected text 应为文本")
+        return str(value).strip()
+
+    def seq(self, value, line: int, what: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(line, f"{what}: expected a list 应为列表")
+        return value
+
+
+def parse_org(text: str, source: str = "org.yaml") -> OrgSpec:
+    """Parse and check an organisation file; raise :class:`OrgFileError` naming the line."""
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except OrgFileError as exc:
+        raise OrgFileError(f"{source}:{str(exc).removeprefix('line ')}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise OrgFileError(f"{source}:{line}: broken YAML 格式错误: {problem}") from None
+    r = _Reader(source)
+    doc = r.mapping(doc, 1, "file", {"positions", "units", "people", "team"}, {"units", "people"})
+    positions = _positions(r, doc.get("positions") or _Map(), doc.line)
+    people, lines = _people(r, doc["people"], doc.line)
+    units = _units(r, doc["units"], doc.line, positions, lines)
+    team = _team(r, doc.get("team"), doc.line, lines)
+    return _assemble(r, positions, units, people, lines, team)
+
+
+def _positions(r: _Reader, raw, line: int) -> dict[str, PositionSpec]:
+    raw = r.mapping(raw, line, "positions", set(raw) if isinstance(raw, dict) else set(), set())
+    out = {}
+    for code, item in raw.items():
+        at = getattr(item, "line", raw.line)
+        item = r.mapping(item, at, f"positions.{code}", {"name", "commitments"}, {"name"})
+        commitments = r.seq(item.get("commitments"), at, f"positions.{code}.commitments")
+        texts = tuple(r.text(c, at, f"positions.{code}.commitments") for c in commitments)
+        out[str(code)] = PositionSpec(str(code), r.text(item["name"], at, f"positions.{code}.name"), texts)
+    return out
+
+
+def _people(r: _Reader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
+    items, lines = [], {}
+    for i, item in enumerate(r.seq(raw, line, "people")):
+        at = getattr(item, "line", line)
+        what = f"people[{i}]"
+        item = r.mapping(item, at, what, {"id", "name", "unit", "supervisor", "roles", "contacts"},
+                         {"id", "name"})
+        pid = r.text(item["id"], at, f"{what}.id")
+        if pid in lines:
+            raise r.fail(at, f"{what}: repeated person id '{pid}' 重复的人员编号 (first at line {lines[pid]})")
+        roles = tuple(r.text(x, at, f"{what}.roles") for x in r.seq(item.get("roles"), at, f"{what}.roles"))
+        for role in roles:
+            if role not in KNOWN_ROLES:
+                raise r.fail(at, f"{what} '{pid}': unknown role '{role}' 未知角色")
+        contacts = item.get("contacts") or {}
+        if not isinstance(contacts, dict):
+            raise r.fail(at, f"{what}.contacts: expected a mapping 应为映射")
+        lines[pid] = at
+        items.append({"id": pid, "name": r.text(item["name"], at, f"{what}.name"),
+                      "unit": r.text(item.get("unit"), at, f"{what}.unit", optional=True),
+                      "supervisor": r.text(item.get("supervisor"), at, f"{what}.supervisor", optional=True),
+                      "roles": roles, "contacts": {str(k): str(v) for k, v in contacts.items()},
+                      "line": at, "what": what})
+    return items, lines
+
+
+def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) -> list[tuple[UnitSpec, int]]:
+    out, seen_units, seen_windows = [], {}, {}
+    for i, item in enumerate(r.seq(raw, line, "units")):
+        at = getattr(item, "line", line)
+        what = f"units[{i}]"
+        item = r.mapping(item, at, what, {"code", "name", "head", "leader", "windows"}, {"code", "name"})
+        code = r.text(item["code"], at, f"{what}.code")
+        if code in seen_units:
+            raise r.fail(at, f"{what}: repeated unit code '{code}' 重复的单位编号 (first at line {seen_units[code]})")
+        seen_units[code] = at
+        for key in ("head", "leader"):
+            pid = r.text(item.get(key), at, f"{what}.{key}", optional=True)
+            if pid is not None and pid not in people:
+                raise r.fail(at, f"{what} '{code}': unknown person '{pid}' as {key} 未知人员")
+        windows = []
+        for j, w in enumerate(r.seq(item.get("windows"), at, f"{what}.windows")):
+            wat = getattr(w, "line", at)
+            wwhat = f"{what}.windows[{j}]"
+            w = r.mapping(w, wat, wwhat, {"code", "name", "position"}, {"code", "name", "position"})
+            wcode = r.text(w["code"], wat, f"{wwhat}.code")
+            if wcode in seen_windows:
+                raise r.fail(wat, f"{wwhat}: repeated window code '{wcode}' 重复的窗口编号 "
+                                  f"(first at line {seen_windows[wcode]})")
+            seen_windows[wcode] = wat
+            pos = r.text(w["position"], wat, f"{wwhat}.position")
+            if pos not in positions:
+                raise r.fail(wat, f"{wwhat} '{wcode}': unknown position '{pos}' 未知岗位")
+            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name"), pos))
+        spec = UnitSpec(code, r.text(item["name"], at, f"{what}.name"),
+                        item.get("head"), item.get("leader"), tuple(windows))
+        out.append((spec, at))
+    return out
+
+
+def _team(r: _Reader, raw, line: int, people: dict[str, int]) -> dict[str, list[str]]:
+    if raw is None:
+        return {}
+    raw = r.mapping(raw, line, "team", {"coordinator", "executor", "chairman", "president_office"}, set())
+    team: dict[str, list[str]] = {}
+    for role, value in raw.items():
+        ids = value if isinstance(value, list) else [value]
+        for pid in ids:
+            pid = r.text(pid, raw.line, f"team.{role}")
+            if pid not in people:
+                raise r.fail(raw.line, f"team.{role}: unknown person '{pid}' 未知人员")
+            team.setdefault(pid, []).append(role)
+    for role in ("coordinator", "executor", "chairman"):
+        holders = [p for p, roles in team.items() if role in roles]
+        if len(holders) > 1:
+            raise r.fail(raw.line, f"team.{role}: one person only 只能一人")
+    return team
+
+
+def _assemble(r: _Reader, positions, units, people, lines, team) -> OrgSpec:
+    unit_by_code = {u.code: u for u, _ in units}
+    heads = {u.head for u in unit_by_code.values() if u.head}
+    leaders = {u.leader for u in unit_by_code.values() if u.leader}
+    specs = []
+    for p in people:
+        if p["unit"] is not None and p["unit"] not in unit_by_code:
+            raise r.fail(p["line"], f"{p['what']} '{p['id']}': unknown unit '{p['unit']}' 未知单位")
+        supervisor = p["supervisor"]
+        if supervisor is not None and supervisor not in lines:
+            raise r.fail(p["line"], f"{p['what']} '{p['id']}': unknown supervisor '{supervisor}' 未知主管")
+        if supervisor is None and p["unit"]:
+            supervisor = unit_by_code[p["unit"]].head  # default: the head of his unit
+        if supervisor == p["id"]:
+            supervisor = None
+        derived = list(team.get(p["id"], []))
+        derived += ["supervisor"] if p["id"] in heads else []
+        derived += ["leader"] if p["id"] in leaders else []
+        roles = list(p["roles"]) or ([] if derived else ["staff"])
+        roles += [role for role in derived if role not in roles]
+        specs.append(PersonSpec(p["id"], p["name"], p["unit"], supervisor, tuple(roles), p["contacts"]))
+    return OrgSpec(tuple(positions.values()), tuple(u for u, _ in units), tuple(specs))

@@ -1,0 +1,255 @@
+"""The ``jiandu`` command line (Typer).
+
+Thin: every command parses its options, calls one service and prints. Heavy
+modules (SQLAlchemy, the services) are imported inside the commands so that
+``jiandu --help`` and simple commands answer quickly. Exit codes: 0 done,
+2 refused or invalid (one line on stderr, never a traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+try:  # Typer ≥ 0.20 vendors click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="监督 Jiandu: 窗口服务质量监督 / supervision of service quality at the windows.")
+org_app = typer.Typer(no_args_is_help=True, help="组织架构 / the organisation directory.")
+complaint_app = typer.Typer(no_args_is_help=True, help="投诉 / complaints and their life cycle.")
+app.add_typer(org_app, name="org")
+app.add_typer(complaint_app, name="complaint")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
+
+
+# ---- plumbing ------------------------------------------------------------------------
+
+
+class _Context:
+    """Settings, database and policy, built once per command, on first use."""
+
+    def __init__(self) -> None:
+        from core.settings import get_settings
+
+        self.settings = get_settings()
+        self._db = None
+        self._policy = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            from core.db import Database
+
+            self._db = Database(self.settings.resolved_database_url())
+        return self._db
+
+    @property
+    def policy(self):
+        if self._policy is None:
+            from core.policy import load_policy
+
+            self._policy = load_policy(self.settings.policy_path)
+        return self._policy
+
+    def complaints(self):
+        from states.service import ComplaintService
+
+        return ComplaintService(self.db, self.policy)
+
+
+def _emit(data: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        typer.echo(text)
+
+
+def _time(value: str | None):
+    if value is None:
+        return None
+    from core.timeutil import parse_time
+
+    return parse_time(value)
+
+
+# ---- init and organisation ----------------------------------------------------------------
+
+
+@app.command()
+def init(sample: Annotated[bool, typer.Option("--sample", help="加载示例组织 / load the sample organisation.")] = False,
+         as_json: JsonOpt = False) -> None:
+    """建库并迁移到最新 / create or migrate the database to the newest schema."""
+    from core.migrate import upgrade_to_head
+    from core.timeutil import utcnow
+
+    ctx = _Context()
+    upgrade_to_head(ctx.db)
+    result: dict[str, Any] = {"database": _safe_url(ctx.db.url), "migrated": True}
+    if sample:
+        from core.orgservice import load_org_file
+
+        result["sample"] = load_org_file(ctx.db, ctx.settings.sample_org_path, utcnow()).as_dict()
+    text = f"数据库已就绪 database ready: {result['database']}"
+    if sample:
+        text += "\n" + _summary_text(result["sample"])
+    _emit(result, as_json, text)
+
+
+@org_app.command("load")
+def org_load(file: Annotated[Path, typer.Argument(help="YAML 组织文件 / organisation file")],
+             as_json: JsonOpt = False) -> None:
+    """加载组织文件 / load (or reload) the organisation file; leavers are deactivated."""
+    from core.orgservice import load_org_file
+    from core.timeutil import utcnow
+
+    summary = load_org_file(_Context().db, file, utcnow()).as_dict()
+    _emit(summary, as_json, _summary_text(summary))
+
+
+@org_app.command("show")
+def org_show(as_json: JsonOpt = False,
+             all_: Annotated[bool, typer.Option("--all", help="含已停用 / include inactive.")] = False) -> None:
+    """显示组织架构 / show units, windows, people and the supervision team."""
+    from core.orgservice import org_snapshot
+
+    from jiandu.render import org_text
+
+    data = org_snapshot(_Context().db, include_inactive=all_)
+    _emit(data, as_json, org_text(data))
+
+
+def _summary_text(summary: dict) -> str:
+    parts = [f"{kind}: +{summary['added'][kind]} ~{summary['updated'][kind]} "
+             f"-{len(summary['deactivated'][kind])}" for kind in summary["added"]]
+    return "组织已加载 organisation loaded (新增+ 更新~ 停用-): " + ", ".join(parts)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# ---- complaints ---------------------------------------------------------------------------
+
+
+@complaint_app.command("new")
+def complaint_new(
+    window: Annotated[str, typer.Option("--window", help="窗口编号 / window code")],
+    source: Annotated[str, typer.Option("--source", help="customer | coordination | spot_check")],
+    category: Annotated[str, typer.Option("--category", help="attitude | dispute | other")],
+    text: Annotated[str, typer.Option("--text", help="投诉内容 / what happened")],
+    against: Annotated[str | None, typer.Option("--against", help="被投诉人 / person complained about")] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help="投诉人联系方式（保密）/ private contact")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """受理投诉 / receive a complaint; it is assigned to a supervisor and its clocks start."""
+    from jiandu.render import complaint_text
+
+    data = _Context().complaints().create(window=window, source=source, category=category,
+                                          text=text, against=against, contact=contact, at=_time(at))
+    _emit(data, as_json, complaint_text(data))
+
+
+@complaint_app.command("advance")
+def complaint_advance(
+    complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+    event: Annotated[str, typer.Argument(metavar="EVENT", help="verify | arrive | resolve | dismiss | escalate")],
+    by: Annotated[str, typer.Option("--by", help="操作人 / who acts")],
+    against: Annotated[str | None, typer.Option("--against", help="设定被投诉人 / set the person complained about")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="备注 / note")] = None,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """推进投诉状态 / advance a complaint by one event."""
+    from jiandu.render import complaint_text
+
+    data = _Context().complaints().advance(complaint_id, event, by, note, _time(at), against=against)
+    _emit(data, as_json, complaint_text(data))
+
+
+@complaint_app.command("show")
+def complaint_show(
+    complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_json: JsonOpt = False,
+    diagram: Annotated[bool, typer.Option("--diagram", help="Mermaid 状态图 / print the state diagram.")] = False,
+) -> None:
+    """查看投诉 / show a complaint with its clocks and history."""
+    from jiandu.render import complaint_text
+
+    data = _Context().complaints().get(complaint_id)
+    if diagram:
+        from states.machine import mermaid
+
+        data["diagram"] = mermaid(data["state"])
+        if not as_json:
+            typer.echo(data["diagram"])
+            return
+    _emit(data, as_json, complaint_text(data))
+
+
+@complaint_app.command("list")
+def complaint_list(
+    state: Annotated[str | None, typer.Option("--state", help="按状态筛选 / filter by state")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="仅超时 / only with a clock past due")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """投诉列表 / list complaints."""
+    from jiandu.render import complaint_line
+
+    rows = _Context().complaints().list(state=state, overdue=overdue)
+    _emit(rows, as_json, "\n".join(complaint_line(r) for r in rows) or "没有投诉 / no complaints")
+
+
+# ---- entry point -----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; map every refusal to one line on stderr and exit code 2."""
+    try:
+        result = app(args=argv, prog_name="jiandu", standalone_mode=False)
+    except ClickException as exc:  # bad options or arguments: click's exit code (2)
+        where = f" ({exc.ctx.command_path})" if getattr(exc, "ctx", None) else ""
+        return _fail(f"{exc.format_message()}{where}", exc.exit_code)
+    except typer.Abort:
+        return _fail("aborted 已取消", 1)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+        return _fail_from(exc)
+    return result if isinstance(result, int) else 0
+
+
+def _fail_from(exc: Exception) -> int:
+    from core.errors import JianduError
+    from core.policy import PolicyError
+
+    if isinstance(exc, JianduError | PolicyError):
+        return _fail(str(exc), 2)
+    try:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            return _fail(f"database unavailable 数据库不可用: {str(exc.orig).strip().splitlines()[0]}", 2)
+    except ImportError:
+        pass
+    return _fail(f"internal error 内部错误: {type(exc).__name__}: {exc}", 1)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"jiandu: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def run() -> None:
+    sys.exit(main())

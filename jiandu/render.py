@@ -1,0 +1,70 @@
+"""Readable text for the terminal: Chinese first, English second."""
+
+from __future__ import annotations
+
+from states.clocks import CLOCK_LABELS
+from states.machine import EVENT_LABELS, STATE_LABELS
+
+
+def _hm(iso: str | None) -> str:
+    return f"{iso[5:10]} {iso[11:16]}" if iso else "—"
+
+
+def complaint_line(c: dict) -> str:
+    late = " ⚠超时 overdue" if any(k["overdue"] for k in c["clocks"]) else ""
+    return (f"#{c['id']:<5} {STATE_LABELS[c['state']]} {c['state']:<9} L{c['level']} "
+            f"{c['window']:<8} {c['against'] or '?':<10} → {c['owner'] or '-':<10} "
+            f"{_hm(c['received_at'])}{late}")
+
+
+def complaint_text(c: dict) -> str:
+    out = [
+        f"投诉 complaint #{c['id']}  [{STATE_LABELS[c['state']]} {c['state']}]  "
+        f"升级级别 level {c['level']}",
+        f"窗口 window: {c['window']} ({c['unit']}) · 来源 source: {c['source']} · "
+        f"类别 category: {c['category']}",
+        f"被投诉人 against: {c['against'] or '未定 unknown'} {c.get('against_name') or ''} · "
+        f"负责人 owner: {c['owner'] or '-'} {c.get('owner_name') or ''}",
+        f"内容 text: {c['text']}",
+        "时限 clocks:",
+    ]
+    for k in c["clocks"]:
+        late = "  ⚠超时 overdue" if k["overdue"] else ""
+        out.append(f"  {CLOCK_LABELS.get(k['name'], k['name'])} {k['name']:<10} "
+                   f"到期 due {_hm(k['due'])}  {k['state']:<8} {k['owner'] or ''}{late}")
+    out.append("历史 history:")
+    for h in c["history"]:
+        label = EVENT_LABELS.get(h["event"], "受理")
+        note = f"  「{h['note']}」" if h["note"] else ""
+        out.append(f"  {_hm(h['at'])}  {label} {h['event']:<8} {h['from'] or '-'} → {h['to']}"
+                   f"  by {h['by']}{note}")
+    out.append(f"可用操作 allowed: {', '.join(c['allowed_events']) or '—'}")
+    if c.get("tracking_token"):
+        out.append(f"跟踪码 tracking token (give to the complainant only): {c['tracking_token']}")
+    return "\n".join(out)
+
+
+def org_text(d: dict) -> str:
+    names = {p["id"]: p["name"] for p in d["people"]}
+
+    def who(pid):
+        return f"{names.get(pid, pid)}({pid})" if pid else "—"
+
+    out = ["监督小组 supervision team:",
+           f"  组长/总协调 coordinator: {who(d['team']['coordinator'])} · "
+           f"总执行 executor: {who(d['team']['executor'])} · 董事长 chairman: {who(d['team']['chairman'])}",
+           f"  总裁办 president's office: {', '.join(who(p) for p in d['team']['president_office'])}",
+           f"  监督员 supervisors: {', '.join(who(p) for p in d['team']['supervisors'])}",
+           "单位 units:"]
+    for u in d["units"]:
+        staff = [p for p in d["people"] if p["unit"] == u["code"] and "staff" in p["roles"]]
+        out.append(f"  {u['name']} ({u['code']})  负责人 head: {who(u['head'])} · "
+                   f"主管领导 leader: {who(u['leader'])}")
+        for w in u["windows"]:
+            pos = d["positions"].get(w["position"], {})
+            out.append(f"    窗口 window {w['code']}: {w['name']} — 岗位 {pos.get('name', w['position'])}"
+                       f" ({len(pos.get('commitments', []))} 项承诺 commitments)")
+        if staff:
+            out.append("    员工 staff: " + ", ".join(who(p["id"]) for p in staff))
+    out.append(f"人员 people: {len(d['people'])} · 岗位 positions: {len(d['positions'])}")
+    return "\n".join(out)

@@ -1,0 +1,68 @@
+"""Which clocks start, stop or change hands at each step (rules.md §3). Pure.
+
+    respond   received → verified / dismissed      (policy.clocks.respond_minutes)
+    on_site   received → on_site                   (on_site_minutes)
+    resolve   received → resolved                  (resolve_minutes; survives escalation)
+    escalation  after an escalation, for the new owner to be on site, dismiss or resolve
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.policy import Clocks
+
+RUNNING, STOPPED, REPLACED, BROKEN = "running", "stopped", "replaced", "broken"
+CLOCK_LABELS = {"respond": "及时回复", "on_site": "及时到场", "resolve": "处理完毕",
+                "escalation": "升级处理"}
+
+# event → clocks it stops (kept) ; "*" = every running clock
+STOPS = {
+    "verify": {"respond"},
+    "arrive": {"on_site", "escalation"},
+    "resolve": {"*"},
+    "dismiss": {"*"},
+}
+# Escalation replaces these with one escalation clock for the new owner.
+REPLACED_BY_ESCALATION = {"respond", "on_site", "escalation"}
+
+
+@dataclass(frozen=True)
+class ClockStart:
+    name: str
+    owner: str | None
+    started_at: datetime
+    due_at: datetime
+
+
+@dataclass
+class ClockPlan:
+    """What to do with the complaint's running clocks after one event."""
+
+    start: list[ClockStart] = field(default_factory=list)
+    stop: set[str] = field(default_factory=set)       # name → STOPPED
+    replace: set[str] = field(default_factory=set)    # name → REPLACED
+    new_owner: str | None = None                      # running clocks that remain change hands
+
+
+def deadline(start: datetime, minutes: int) -> datetime:
+    """All hours count: customers are physically waiting (the default calendar)."""
+    return start + timedelta(minutes=minutes)
+
+
+def on_receipt(at: datetime, owner: str | None, policy: Clocks) -> list[ClockStart]:
+    return [ClockStart(name, owner, at, deadline(at, getattr(policy, f"{name}_minutes")))
+            for name in ("respond", "on_site", "resolve")]
+
+
+def after_event(event: str, running: set[str], at: datetime, new_owner: str | None,
+                policy: Clocks) -> ClockPlan:
+    if event == "escalate":
+        return ClockPlan(
+            start=[ClockStart("escalation", new_owner, at, deadline(at, policy.escalation_minutes))],
+            replace=running & REPLACED_BY_ESCALATION,
+            new_owner=new_owner,
+        )
+    stops = STOPS.get(event, set())
+    return ClockPlan(stop=set(running) if "*" in stops else running & stops)

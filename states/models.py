@@ -1,0 +1,86 @@
+"""Tables of the complaint life cycle: the complaint, its append-only history, its clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+
+SOURCES = {"customer": "客户投诉", "coordination": "部门协调投诉", "spot_check": "抽查发现"}
+CATEGORIES = {"attitude": "服务态度/工作状态", "dispute": "争执/吵嘴/谩骂", "other": "其他"}
+
+
+class Complaint(Base):
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    window_code: Mapped[str] = mapped_column(ForeignKey("service_window.code"))
+    # The window's unit at intake: windows may move, the complaint stays where it was made.
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    against_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))  # private: never published
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reporting line at verification: penalties go to who was in charge then (rules.md §1).
+    verified_supervisor_id: Mapped[str | None] = mapped_column(String(64))
+    verified_leader_id: Mapped[str | None] = mapped_column(String(64))
+    # The complainant's private tracking link (128 bits and more).
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    history: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", lazy="selectin")
+    clocks: Mapped[list[Clock]] = relationship(
+        back_populates="complaint", order_by="Clock.id", lazy="selectin")
+
+    # Optimistic locking: an UPDATE carries "WHERE version = :seen"; the loser gets StaleDataError.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ComplaintEvent(Base):
+    """Append-only history: who did what, when, from which state to which."""
+
+    __tablename__ = "complaint_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    owner_id: Mapped[str | None] = mapped_column(String(64))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="history")
+
+
+class Clock(Base):
+    __tablename__ = "complaint_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20))  # running | stopped | replaced | broken
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="clocks")
+
+    # The clock watch asks "running and due": one indexed range scan.
+    __table_args__ = (Index("ix_clock_state_due", "state", "due_at"),)

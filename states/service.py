@@ -1,0 +1,241 @@
+"""Every change of a complaint goes through here: one transaction per use.
+
+``advance`` loads the row, lets the pure machine decide, then writes the new
+state, the history row and the clock changes, and commits once. The row's
+version column makes two racing supervisors safe: exactly one commits, the
+other gets :class:`~core.errors.Conflict` and nothing of his is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.db import Database
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
+from core.org import Person, Unit, Window, ladder_owner, reporting_line, rung_of, units_headed_by
+from core.policy import Policy
+from core.timeutil import as_utc, utcnow
+from states import clocks as clockrules
+from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
+from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
+from states.views import complaint_dict, lifecycle_of
+
+INTAKE_ACTOR = "intake"
+
+
+class ComplaintService:
+    def __init__(self, db: Database, policy: Policy, now: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.policy = policy
+        self.now = now
+
+    # ---- intake --------------------------------------------------------------------
+
+    def create(self, *, window: str, source: str, category: str, text: str,
+               against: str | None = None, contact: str | None = None,
+               at: datetime | None = None) -> dict:
+        at = as_utc(at) if at else self.now()
+        _check_choice("--source", source, SOURCES)
+        _check_choice("--category", category, CATEGORIES)
+        if not text or not text.strip():
+            raise InvalidInput("--text: empty 投诉内容不能为空")
+        with self.db.transaction() as s:
+            win = s.get(Window, window)
+            if win is None or not win.active:
+                raise NotFound(f"--window: unknown window '{window}' 未知窗口")
+            if against is not None:
+                _active_person(s, against, "--against")
+            owner = _least_loaded_supervisor(s, win.unit_code)
+            c = Complaint(state="received", source=source, category=category,
+                          window_code=win.code, unit_code=win.unit_code, against_id=against,
+                          text=text.strip(), contact=contact, owner_id=owner, level=0,
+                          received_at=at, tracking_token=secrets.token_urlsafe(24))
+            s.add(c)
+            s.flush()
+            s.add(ComplaintEvent(complaint_id=c.id, event="receive", from_state=None,
+                                 to_state="received", actor_id=INTAKE_ACTOR, at=at,
+                                 note=f"分派给 {owner} / assigned to {owner}", level=0,
+                                 owner_id=owner))
+            for plan in clockrules.on_receipt(at, owner, self.policy.clocks):
+                s.add(_clock_row(c.id, plan, 0))
+            s.flush()
+            s.refresh(c)
+            data = complaint_dict(c, _names(s, c), self.now(), private=True)
+            data["tracking_token"] = c.tracking_token
+            return data
+
+    # ---- the one way to change a complaint ---------------------------------------------
+
+    def advance(self, complaint_id: int, event: str, actor: str, note: str | None = None,
+                at: datetime | None = None, *, against: str | None = None) -> dict:
+        at = as_utc(at) if at else self.now()
+        if event not in EVENTS:
+            raise InvalidInput(f"EVENT: unknown event '{event}' 未知操作 (one of {', '.join(EVENTS)})")
+        try:
+            with self.db.transaction() as s:
+                c = _complaint(s, complaint_id)
+                who = _actor(s, actor)
+                if against is not None:
+                    _set_against(s, c, against)
+                _check_time_order(c, at)
+                life = lifecycle_of(c, _unit_of(s, c.against_id))
+                reason = refusal(life, event, who)
+                if reason:
+                    raise Refused(f"#{c.id} {c.state}: {reason}; allowed 可用操作: "
+                                  f"{', '.join(allowed_events(life, who)) or '-'}",
+                                  state=c.state, allowed=allowed_events(life, who))
+                from_state = c.state
+                fire(life, event, who)
+                self._apply(s, c, life, event, at)
+                s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
+                                     to_state=c.state, actor_id=who.id, at=at, note=note,
+                                     level=c.level, owner_id=c.owner_id))
+                s.flush()
+                s.refresh(c)
+                return complaint_dict(c, _names(s, c), self.now(), private=True)
+        except StaleDataError:
+            raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
+                           "请刷新后重试 / reload and try again") from None
+
+    def _apply(self, s: Session, c: Complaint, life, event: str, at: datetime) -> None:
+        c.state, c.level = life.state, life.level
+        if event == "escalate":
+            new_owner = ladder_owner(s, c.level)
+            if new_owner is None:
+                raise Refused(f"#{c.id}: nobody holds rung {c.level} of the ladder 升级链缺人",
+                              state=c.state)
+            c.owner_id = new_owner.id
+        elif event == "verify":
+            c.verified_at = at
+            against = s.get(Person, c.against_id)
+            c.verified_supervisor_id, c.verified_leader_id = reporting_line(s, against)
+        elif event == "arrive":
+            c.arrived_at = at
+        elif event in ("resolve", "dismiss"):
+            c.closed_at = at
+        running = {k.name: k for k in c.clocks if k.state == clockrules.RUNNING}
+        plan = clockrules.after_event(event, set(running), at, c.owner_id, self.policy.clocks)
+        for name in plan.stop | plan.replace:
+            running[name].state = clockrules.REPLACED if name in plan.replace else clockrules.STOPPED
+            running[name].ended_at = at
+        if plan.new_owner:
+            for name, k in running.items():
+                if name not in plan.replace:
+                    k.owner_id, k.level = plan.new_owner, c.level
+        for start in plan.start:
+            s.add(_clock_row(c.id, start, c.level))
+
+    # ---- reads -----------------------------------------------------------------------
+
+    def get(self, complaint_id: int) -> dict:
+        with self.db.reading() as s:
+            c = _complaint(s, complaint_id)
+            return complaint_dict(c, _names(s, c), self.now(), private=True)
+
+    def list(self, state: str | None = None, overdue: bool = False) -> list[dict]:
+        now = self.now()
+        query = select(Complaint).order_by(Complaint.id)
+        if state is not None:
+            valid = {*OPEN_STATES, "resolved", "dismissed"}
+            _check_choice("--state", state, valid)
+            query = query.where(Complaint.state == state)
+        if overdue:
+            query = query.where(exists().where(Clock.complaint_id == Complaint.id,
+                                               Clock.state == clockrules.RUNNING,
+                                               Clock.due_at <= now))
+        with self.db.reading() as s:
+            rows = list(s.scalars(query))
+            names = _names_of(s, {p for c in rows for p in (c.against_id, c.owner_id)})
+            return [complaint_dict(c, names, now) for c in rows]
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _check_choice(field: str, value: str, choices) -> None:
+    if value not in choices:
+        raise InvalidInput(f"{field}: '{value}' is not one of {', '.join(sorted(choices))}")
+
+
+def _complaint(s: Session, complaint_id: int) -> Complaint:
+    c = s.get(Complaint, complaint_id)
+    if c is None:
+        raise NotFound(f"ID: no complaint #{complaint_id} 投诉不存在")
+    return c
+
+
+def _active_person(s: Session, person_id: str, field: str) -> Person:
+    p = s.get(Person, person_id)
+    if p is None:
+        raise NotFound(f"{field}: unknown person '{person_id}' 未知人员")
+    if not p.active:
+        raise Forbidden(f"{field}: '{person_id}' has left the directory 已停用")
+    return p
+
+
+def _actor(s: Session, actor_id: str) -> Actor:
+    if actor_id == SYSTEM.id:
+        return SYSTEM
+    p = _active_person(s, actor_id, "--by")
+    return Actor(id=p.id, kind="staff", rung=rung_of(p), heads=frozenset(units_headed_by(s, p.id)))
+
+
+def _unit_of(s: Session, person_id: str | None) -> str | None:
+    p = s.get(Person, person_id) if person_id else None
+    return p.unit_code if p else None
+
+
+def _set_against(s: Session, c: Complaint, against: str) -> None:
+    _active_person(s, against, "--against")
+    if c.verified_at is not None and against != c.against_id:
+        raise Refused(f"#{c.id}: 'against' is fixed once verified 核实后不可更改被投诉人",
+                      state=c.state)
+    c.against_id = against
+
+
+def _check_time_order(c: Complaint, at: datetime) -> None:
+    last = max((h.at for h in c.history), default=c.received_at)
+    if at < last:
+        raise InvalidInput(f"--at: {at.isoformat()} is before the last step of #{c.id} "
+                           "早于上一步操作时间")
+
+
+def _least_loaded_supervisor(s: Session, unit_code: str) -> str:
+    """A unit head who neither heads the complained unit nor holds a rung; least open work first."""
+    heads_of: dict[str, set[str]] = {}
+    for code, head in s.execute(select(Unit.code, Unit.head_id)
+                                .where(Unit.active, Unit.head_id.is_not(None))):
+        heads_of.setdefault(head, set()).add(code)
+    people = s.scalars(select(Person).where(Person.active, Person.id.in_(heads_of)))
+    candidates = sorted(p.id for p in people if p.has_role("supervisor") and rung_of(p) == 0
+                        and unit_code not in heads_of[p.id])
+    if not candidates:
+        raise Refused("no supervisor may take this complaint 无可分派的监督员 "
+                      "(check the unit heads in the organisation file)")
+    load = dict(s.execute(
+        select(Complaint.owner_id, func.count())
+        .where(Complaint.state.in_(OPEN_STATES), Complaint.owner_id.in_(candidates))
+        .group_by(Complaint.owner_id)).all())
+    return min(candidates, key=lambda pid: (load.get(pid, 0), pid))
+
+
+def _clock_row(complaint_id: int, plan: clockrules.ClockStart, level: int) -> Clock:
+    return Clock(complaint_id=complaint_id, name=plan.name, owner_id=plan.owner, level=level,
+                 started_at=plan.started_at, due_at=plan.due_at, state=clockrules.RUNNING)
+
+
+def _names_of(s: Session, ids: set[str | None]) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(s.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+
+
+def _names(s: Session, c: Complaint) -> dict[str, str]:
+    return _names_of(s, {c.against_id, c.owner_id})
