@@ -92,7 +92,8 @@ class ComplaintService:
                                   state=c.state, allowed=allowed_events(life, who))
                 from_state = c.state
                 fire(life, event, who)
-                self._apply(s, c, life, event, at)
+                with s.no_autoflush:  # one UPDATE per change: one version step
+                    self._apply(s, c, life, event, at)
                 s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
                                      to_state=c.state, actor_id=who.id, at=at, note=note,
                                      level=c.level, owner_id=c.owner_id))

@@ -1,0 +1,110 @@
+"""Shared fixtures: every database test runs against SQLite and PostgreSQL.
+
+PostgreSQL: one database per test worker, migrated once, truncated before each
+test. Under CI=true an unreachable PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.db import Database
+from core.migrate import upgrade_to_head
+from core.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_ORG = ROOT / "config" / "org.sample.yaml"
+POSTGRES_URL = os.environ.get("JIANDU_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_admin_ok() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    problem = _postgres_admin_ok()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable at {POSTGRES_URL} under CI: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+    name = f"jiandu_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    db = Database(url)
+    upgrade_to_head(db)
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade_to_head(db)
+    db.dispose()
+    return path
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        path = tmp_path / "jiandu.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def policy():
+    from core.policy import load_policy
+
+    return load_policy()
+
+
+@pytest.fixture
+def org_db(db):
+    """A database holding the sample organisation."""
+    from datetime import UTC, datetime
+
+    from core.orgservice import load_org_file
+
+    load_org_file(db, SAMPLE_ORG, datetime(2026, 11, 1, tzinfo=UTC))
+    return db

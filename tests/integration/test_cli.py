@@ -1,0 +1,147 @@
+"""The CLI contract: names, options, JSON fields, exit codes, one-line refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from jiandu.cli import main
+from states.models import Complaint, ComplaintEvent
+from tests.conftest import ROOT, SAMPLE_ORG
+
+JIANDU = str(Path(sys.executable).parent / "jiandu")
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
+
+    def run(*args: str):
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("init", "--sample")[0] == 0
+    return run
+
+
+def jrun(cli, *args):
+    code, out, err = cli(*args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def count_rows(db_url):
+    from core.db import Database
+
+    db = Database(db_url)
+    with db.reading() as s:
+        n = (s.scalar(select(func.count()).select_from(Complaint)),
+             s.scalar(select(func.count()).select_from(ComplaintEvent)))
+    db.dispose()
+    return n
+
+
+def test_init_is_idempotent_and_org_show(cli):
+    code, out, _ = cli("init", "--sample")
+    assert code == 0 and "people: +0 ~0 -0" in out
+    org = jrun(cli, "org", "show")
+    assert org["team"]["executor"] == "zhouhua" and len(org["positions"]) == 6
+    code, out, _ = cli("org", "show")
+    assert "监督小组" in out and "司磅室" in out
+
+
+def test_complaint_round_trip_json_contract(cli):
+    c = jrun(cli, "complaint", "new", "--window", "wb-1", "--source", "customer",
+             "--category", "dispute", "--text", "与客户争吵", "--contact", "139",
+             "--at", "2026-11-03T09:00:00+08:00")
+    for key in ("id", "state", "window", "against", "source", "category", "owner", "level",
+                "clocks", "history", "allowed_events"):
+        assert key in c
+    assert {"name", "due", "state"} <= set(c["clocks"][0])
+    assert c["clocks"][0]["due"] == "2026-11-03T09:30:00+08:00"
+    cid, owner = str(c["id"]), c["owner"]
+    c = jrun(cli, "complaint", "advance", cid, "verify", "--by", owner, "--against", "lisi",
+             "--note", "属实", "--at", "2026-11-03T09:20")
+    assert c["state"] == "verified" and c["against"] == "lisi"
+    assert c["history"][-1] == {"event": "verify", "from": "received", "to": "verified",
+                                "by": owner, "at": "2026-11-03T09:20:00+08:00", "note": "属实",
+                                "level": 0, "owner": owner}
+    assert c["allowed_events"] == ["arrive", "escalate"]
+    shown = jrun(cli, "complaint", "show", cid)
+    assert shown["history"] == c["history"]
+    listed = jrun(cli, "complaint", "list", "--state", "verified")
+    assert [x["id"] for x in listed] == [c["id"]]
+    code, out, _ = cli("complaint", "show", cid, "--diagram")
+    assert code == 0 and "class verified current" in out
+    code, out, _ = cli("complaint", "show", cid)
+    assert "已核实" in out and "可用操作" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["complaint", "new", "--window", "nope", "--source", "customer", "--category", "other",
+      "--text", "x"], "unknown window 'nope'"),
+    (["complaint", "new", "--window", "wb-1", "--source", "customer", "--category", "other",
+      "--text", "x", "--at", "3 Nov"], "--at: '3 Nov' is not an ISO 8601 time"),
+    (["complaint", "new", "--window", "wb-1", "--source", "letter", "--category", "other",
+      "--text", "x"], "--source: 'letter'"),
+    (["complaint", "new", "--window", "wb-1", "--source", "customer", "--category", "other",
+      "--text", "x", "--against", "ghost"], "unknown person 'ghost'"),
+    (["complaint", "advance", "1", "explode", "--by", "sunli"], "unknown event 'explode'"),
+    (["complaint", "advance", "1", "verify", "--by", "ghost"], "unknown person 'ghost'"),
+    (["complaint", "advance", "1", "arrive", "--by", "sunli"], "allowed"),
+    (["complaint", "advance", "77", "verify", "--by", "sunli"], "no complaint #77"),
+    (["complaint", "advance", "1", "verify"], "Missing option '--by'"),
+    (["complaint", "list", "--state", "lost"], "--state: 'lost'"),
+])
+def test_bad_input_one_line_exit_2_nothing_written(cli, db_url, args, message):
+    jrun(cli, "complaint", "new", "--window", "wb-2", "--source", "customer", "--category",
+         "other", "--text", "先有一条", "--at", "2026-11-03T08:00+08:00")
+    before = count_rows(db_url)
+    code, out, err = cli(*args)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert count_rows(db_url) == before
+
+
+def test_broken_org_file_exit_2(cli, tmp_path):
+    bad = tmp_path / "org.yaml"
+    bad.write_text(SAMPLE_ORG.read_text(encoding="utf-8").replace("people:\n", "people: [\n"),
+                   encoding="utf-8")
+    code, _, err = cli("org", "load", str(bad))
+    assert code == 2 and "org.yaml:" in err and "broken YAML" in err
+
+
+def test_real_entry_point_exit_codes_without_traceback(tmp_path):
+    env = {**os.environ, "JIANDU_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    ok = subprocess.run([JIANDU, "init", "--sample", "--json"], env=env, capture_output=True,
+                        text=True, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["sample"]["added"]["people"] == 28
+    bad = subprocess.run([JIANDU, "complaint", "advance", "1", "verify", "--by", "x"], env=env,
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("jiandu: ") and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_database_is_a_clear_refusal(tmp_path):
+    env = {**os.environ,
+           "JIANDU_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"}
+    res = subprocess.run([JIANDU, "complaint", "list"], env=env, capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert res.returncode == 2 and "数据库不可用" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cli_does_not_import_heavy_modules_for_help():
+    code = ("import sys, jiandu.cli; "
+            "print(sorted(m for m in ('sqlalchemy','prefect','fastapi','alembic') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr

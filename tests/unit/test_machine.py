@@ -1,0 +1,142 @@
+"""The complaint machine, pure: every transition allowed or refused, every guard."""
+
+from __future__ import annotations
+
+import pytest
+
+from states.machine import (
+    EVENTS,
+    SYSTEM,
+    TOP_LEVEL,
+    Actor,
+    Lifecycle,
+    allowed_events,
+    fire,
+    mermaid,
+    refusal,
+)
+
+OWNER = Actor("chen")
+EXECUTOR = Actor("zhou", rung=1)
+COMPLAINANT = Actor("complainant", kind="complainant")
+
+
+def life(state: str, **kw) -> Lifecycle:
+    base = dict(owner="chen", against="lisi", against_unit="weighbridge", level=0)
+    if state in ("verified", "on_site", "resolved"):
+        base["verified"] = True
+    if state in ("on_site", "resolved"):
+        base["arrived"] = True
+    base.update(kw)
+    return Lifecycle(state=state, **base)
+
+
+# (state, event) → destination; every pair not listed is refused.
+ALLOWED = {
+    ("received", "verify"): "verified",
+    ("received", "dismiss"): "dismissed",
+    ("received", "escalate"): "escalated",
+    ("verified", "arrive"): "on_site",
+    ("verified", "escalate"): "escalated",
+    ("on_site", "resolve"): "resolved",
+    ("on_site", "escalate"): "escalated",
+    ("escalated", "verify"): "verified",
+    ("escalated", "dismiss"): "dismissed",
+    ("escalated", "escalate"): "escalated",
+}
+STATES = ["received", "verified", "on_site", "resolved", "escalated", "dismissed"]
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_state_event_pair(state, event):
+    c = life(state)
+    expected = ALLOWED.get((state, event))
+    if expected is None:
+        reason = refusal(c, event, OWNER)
+        assert reason, f"{event} from {state} should be refused"
+        with pytest.raises(ValueError):
+            fire(c, event, OWNER)
+        assert c.state == state and c.level == 0
+    else:
+        assert fire(c, event, OWNER) == expected
+        assert c.state == expected
+
+
+def test_escalated_follows_the_same_order_verify_arrive_resolve():
+    c = life("escalated", level=1, owner="zhou")
+    assert allowed_events(c, EXECUTOR) == ["verify", "dismiss", "escalate"]
+    c = life("escalated", level=1, owner="zhou", verified=True)
+    assert allowed_events(c, EXECUTOR) == ["arrive", "dismiss", "escalate"]
+    assert "须先核实" in refusal(life("escalated", owner="zhou", level=1), "arrive", EXECUTOR)
+    c = life("escalated", level=1, owner="zhou", verified=True, arrived=True)
+    assert allowed_events(c, EXECUTOR) == ["resolve", "dismiss", "escalate"]
+    assert fire(c, "resolve", EXECUTOR) == "resolved"
+    assert "须先到场" in refusal(life("escalated", owner="zhou", level=1, verified=True),
+                                 "resolve", EXECUTOR)
+
+
+def test_escalate_climbs_one_rung_and_stops_at_the_chairman():
+    c = life("received")
+    for level in range(1, TOP_LEVEL + 1):
+        fire(c, "escalate", SYSTEM)
+        assert (c.state, c.level) == ("escalated", level)
+    assert "董事长" in refusal(c, "escalate", SYSTEM)
+    with pytest.raises(ValueError):
+        fire(c, "escalate", SYSTEM)
+    assert c.level == TOP_LEVEL
+
+
+def test_the_accused_never_acts():
+    accused = Actor("lisi", rung=3)  # even holding a high rung
+    for state in ("received", "verified", "on_site", "escalated"):
+        for event in EVENTS:
+            reason = refusal(life(state), event, accused)
+            assert reason is not None
+
+
+def test_only_the_owner_or_a_higher_rung_acts():
+    c = life("received", level=0)
+    assert "仅负责人" in refusal(c, "verify", Actor("qian"))
+    assert refusal(c, "verify", EXECUTOR) is None        # rung 1 > level 0
+    c = life("escalated", level=1, owner="bai")
+    assert "仅负责人" in refusal(c, "verify", EXECUTOR)   # rung 1 is not above level 1
+    assert refusal(c, "verify", Actor("dong", rung=3)) is None
+    assert refusal(c, "verify", Actor("bai", rung=2)) is None
+
+
+def test_supervisor_does_not_verify_against_staff_of_his_own_unit():
+    head = Actor("chen", heads=frozenset({"weighbridge"}))
+    c = life("received", owner="chen")
+    assert "本部门" in refusal(c, "verify", head)
+    assert refusal(c, "dismiss", head) is None  # the conflict rule is about verifying
+    assert refusal(life("received", owner="chen", against_unit="gate"), "verify", head) is None
+
+
+def test_against_must_be_set_before_verify():
+    c = life("received", against=None, against_unit=None)
+    assert "against" in refusal(c, "verify", OWNER)
+    assert "verify" not in allowed_events(c, OWNER)
+
+
+def test_system_and_complainant_may_only_escalate():
+    for actor in (SYSTEM, COMPLAINANT):
+        assert allowed_events(life("received"), actor) == ["escalate"]
+        assert allowed_events(life("on_site"), actor) == ["escalate"]
+
+
+def test_unknown_event_is_refused_by_name():
+    assert "unknown event 'close'" in refusal(life("received"), "close", OWNER)
+
+
+def test_refusal_names_state_and_allowed_events_without_actor():
+    assert allowed_events(life("verified")) == ["arrive", "escalate"]
+    assert allowed_events(life("resolved")) == []
+
+
+def test_mermaid_marks_the_current_state():
+    text = mermaid("on_site")
+    assert text.startswith("stateDiagram-v2")
+    assert "received --> verified: verify" in text
+    assert "class on_site current" in text
+    assert "class" not in mermaid(None).split("dismissed --> [*]")[1]
