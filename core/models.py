@@ -2,7 +2,8 @@
 
 from core.db import Base
 from core.org import OrgLoad, Person, Position, Unit, Window
+from scoring.models import MonthOutcome, Praise, StarNomination
 from states.models import Clock, Complaint, ComplaintEvent
 
-__all__ = ["Base", "Clock", "Complaint", "ComplaintEvent", "OrgLoad", "Person", "Position",
-           "Unit", "Window"]
+__all__ = ["Base", "Clock", "Complaint", "ComplaintEvent", "MonthOutcome", "OrgLoad", "Person",
+           "Position", "Praise", "StarNomination", "Unit", "Window"]

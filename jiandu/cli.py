@@ -211,6 +211,32 @@ def complaint_list(
     _emit(rows, as_json, "\n".join(complaint_line(r) for r in rows) or "没有投诉 / no complaints")
 
 
+# ---- scoring ------------------------------------------------------------------------------
+
+
+@app.command()
+def score(
+    facts: Annotated[Path, typer.Option("--facts", help="月度事实 JSON / the month's facts (JSON file)")],
+    policy: Annotated[Path | None, typer.Option("--policy", help="政策文件 / policy TOML")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """按月计分（无需数据库）/ score one month from a facts file; needs no database."""
+    from core.policy import load_policy
+    from scoring import parse_facts, result_to_json, score_month
+    from scoring.facts_json import FactsError
+
+    from jiandu.render import score_text
+
+    try:
+        data = json.loads(facts.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FactsError(f"--facts: {facts}: file not found 文件不存在") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: {exc}") from None
+    result = result_to_json(score_month(parse_facts(data), load_policy(policy)))
+    _emit(result, as_json, score_text(result))
+
+
 # ---- entry point -----------------------------------------------------------------------------
 
 
@@ -234,7 +260,9 @@ def _fail_from(exc: Exception) -> int:
     from core.errors import JianduError
     from core.policy import PolicyError
 
-    if isinstance(exc, JianduError | PolicyError):
+    from scoring.facts_json import FactsError
+
+    if isinstance(exc, JianduError | PolicyError | FactsError):
         return _fail(str(exc), 2)
     try:
         from sqlalchemy.exc import OperationalError

@@ -68,3 +68,23 @@ def org_text(d: dict) -> str:
             out.append("    员工 staff: " + ", ".join(who(p["id"]) for p in staff))
     out.append(f"人员 people: {len(d['people'])} · 岗位 positions: {len(d['positions'])}")
     return "\n".join(out)
+
+
+def score_text(r: dict) -> str:
+    out = [f"{r['month']} 月度计分 month score · 政策版本 policy {r['policy_version']}",
+           "人员 people (扣分 deductions → 得分 score · 奖 reward · 罚 fine):"]
+    for pid, p in sorted(r["people"].items()):
+        if not p["lines"]:
+            continue
+        flags = [f for f, on in (("最差 worst", p["worst"]), ("建议辞退 dismissal recommended",
+                 p["dismissal_recommended"]), ("批评教育 criticism", p["criticism"])) if on]
+        out.append(f"  {pid}: -{p['deductions']} → {p['score']} · {p['reward']}元 · {p['fine']}元"
+                   + (f"  [{', '.join(flags)}]" if flags else ""))
+        for line in p["lines"]:
+            out.append(f"      {line['rule']:<22} {line['points']:>4}分 {line['money']:>6}元  "
+                       f"{line['reason']}")
+    out.append("服务明星 service stars:")
+    for unit, star in sorted(r["stars"].items()):
+        who = star["person"] or "空缺 vacant"
+        out.append(f"  {unit}: {who} (连续 streak {star['streak']}, {star['reward']}元) {star['reason']}")
+    return "\n".join(out)

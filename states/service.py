@@ -49,9 +49,10 @@ class ComplaintService:
             win = s.get(Window, window)
             if win is None or not win.active:
                 raise NotFound(f"--window: unknown window '{window}' 未知窗口")
+            conflicted = {win.unit_code}
             if against is not None:
-                _active_person(s, against, "--against")
-            owner = _least_loaded_supervisor(s, win.unit_code)
+                conflicted.add(_active_person(s, against, "--against").unit_code)
+            owner = _least_loaded_supervisor(s, conflicted)
             c = Complaint(state="received", source=source, category=category,
                           window_code=win.code, unit_code=win.unit_code, against_id=against,
                           text=text.strip(), contact=contact, owner_id=owner, level=0,
@@ -207,15 +208,15 @@ def _check_time_order(c: Complaint, at: datetime) -> None:
                            "早于上一步操作时间")
 
 
-def _least_loaded_supervisor(s: Session, unit_code: str) -> str:
-    """A unit head who neither heads the complained unit nor holds a rung; least open work first."""
+def _least_loaded_supervisor(s: Session, conflicted: set[str | None]) -> str:
+    """A unit head who heads none of the complained units and holds no rung; least loaded first."""
     heads_of: dict[str, set[str]] = {}
     for code, head in s.execute(select(Unit.code, Unit.head_id)
                                 .where(Unit.active, Unit.head_id.is_not(None))):
         heads_of.setdefault(head, set()).add(code)
     people = s.scalars(select(Person).where(Person.active, Person.id.in_(heads_of)))
     candidates = sorted(p.id for p in people if p.has_role("supervisor") and rung_of(p) == 0
-                        and unit_code not in heads_of[p.id])
+                        and not heads_of[p.id] & conflicted)
     if not candidates:
         raise Refused("no supervisor may take this complaint 无可分派的监督员 "
                       "(check the unit heads in the organisation file)")

@@ -184,3 +184,9 @@ def test_list_filters_state_and_overdue(svc):
     assert [c["id"] for c in late.list(overdue=True)] == [b["id"]]  # b's respond due 09:50
     with pytest.raises(InvalidInput, match="--state"):
         svc.list(state="lost")
+
+
+def test_intake_with_against_avoids_the_head_of_his_unit_too(svc):
+    c = new(svc, window="inv-1", against="maliu")   # invoicing window, weighbridge clerk
+    assert c["owner"] not in ("lizhu", "chenjian")  # chenjian would be first by name
+    svc.advance(c["id"], "verify", c["owner"], None, at(10))

@@ -1,0 +1,106 @@
+"""A month's facts from the database: the only module of ``scoring`` that reads it.
+
+A handful of set-based queries (people, units, complaints, breaches, praise,
+nominations, history), never one query per person. Times are compared in UTC
+against the month's bounds in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidInput
+from core.org import Person as PersonRow
+from core.org import Unit
+from core.timeutil import BUSINESS_TZ
+from scoring.model import Breach, Complaint, MonthFacts, Person
+from scoring.models import MonthOutcome, Praise, StarNomination
+from states.clocks import BROKEN
+from states.models import Clock
+from states.models import Complaint as ComplaintRow
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar month in Asia/Shanghai, as UTC."""
+    m = MONTH.match(month or "")
+    if not m:
+        raise InvalidInput(f"MONTH: '{month}' is not a month like 2026-11 月份格式错误")
+    year, mon = int(m.group(1)), int(m.group(2))
+    start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def read_month_facts(s: Session, month: str) -> MonthFacts:
+    start, end = month_bounds(month)
+    complaints = _complaints(s, start, end)
+    breaches = _breaches(s, start, end)
+    referenced = {c.against for c in complaints} | {b.owner for b in breaches}
+    return MonthFacts(
+        month=month,
+        people=_people(s, referenced),
+        complaints=complaints,
+        breaches=breaches,
+        praise=_praise(s, start, end),
+        nominations=dict(s.execute(select(StarNomination.unit_code, StarNomination.person_id)
+                                   .where(StarNomination.month == month)).all()),
+        star_history=_history(s, month, MonthOutcome.star_unit.is_not(None)),
+        worst_history=_history(s, month, MonthOutcome.worst.is_(True)),
+    )
+
+
+def _people(s: Session, referenced: set[str]) -> tuple[Person, ...]:
+    """Everyone active, plus anyone the month's facts name who has left since."""
+    leaders = dict(s.execute(select(Unit.code, Unit.leader_id)).all())
+    rows = s.scalars(select(PersonRow).where(PersonRow.active | PersonRow.id.in_(referenced))
+                     .order_by(PersonRow.id))
+    return tuple(Person(id=p.id, name=p.name, unit=p.unit_code, supervisor=p.supervisor_id,
+                        leader=leaders.get(p.unit_code), roles=tuple(p.roles or ()))
+                 for p in rows)
+
+
+def _complaints(s: Session, start: datetime, end: datetime) -> tuple[Complaint, ...]:
+    rows = s.execute(
+        select(ComplaintRow.id, ComplaintRow.against_id, ComplaintRow.source,
+               ComplaintRow.category, ComplaintRow.verified_at,
+               ComplaintRow.verified_supervisor_id, ComplaintRow.verified_leader_id)
+        .where(ComplaintRow.verified_at >= start, ComplaintRow.verified_at < end,
+               ComplaintRow.state != "dismissed", ComplaintRow.against_id.is_not(None))
+        .order_by(ComplaintRow.verified_at, ComplaintRow.id))
+    return tuple(Complaint(id=str(cid), against=against, source=source, category=category,
+                           verified_at=at.astimezone(BUSINESS_TZ), supervisor=sup, leader=lead)
+                 for cid, against, source, category, at, sup, lead in rows)
+
+
+def _breaches(s: Session, start: datetime, end: datetime) -> tuple[Breach, ...]:
+    rows = s.execute(
+        select(Clock.id, Clock.owner_id, Clock.complaint_id, Clock.name, Clock.ended_at)
+        .where(Clock.state == BROKEN, Clock.ended_at >= start, Clock.ended_at < end,
+               Clock.owner_id.is_not(None))
+        .order_by(Clock.ended_at, Clock.id))
+    return tuple(Breach(id=f"k{kid}", owner=owner, complaint=str(cid), clock=name,
+                        at=at.astimezone(BUSINESS_TZ))
+                 for kid, owner, cid, name, at in rows)
+
+
+def _praise(s: Session, start: datetime, end: datetime) -> dict[str, int]:
+    return dict(s.execute(select(Praise.person_id, func.count())
+                          .where(Praise.at >= start, Praise.at < end)
+                          .group_by(Praise.person_id)).all())
+
+
+def _history(s: Session, month: str, condition) -> dict[str, tuple[str, ...]]:
+    """Earlier published months, per person, where ``condition`` held."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for person, past in s.execute(select(MonthOutcome.person_id, MonthOutcome.month)
+                                  .where(MonthOutcome.month < month, condition)
+                                  .order_by(MonthOutcome.month)):
+        out[person].append(past)
+    return {person: tuple(months) for person, months in out.items()}
