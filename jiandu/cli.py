@@ -120,7 +120,6 @@ def org_show(as_json: JsonOpt = False,
              all_: Annotated[bool, typer.Option("--all", help="含已停用 / include inactive.")] = False) -> None:
     """显示组织架构 / show units, windows, people and the supervision team."""
     from core.orgservice import org_snapshot
-
     from jiandu.render import org_text
 
     data = org_snapshot(_Context().db, include_inactive=all_)
@@ -166,7 +165,8 @@ def complaint_advance(
     complaint_id: Annotated[int, typer.Argument(metavar="ID")],
     event: Annotated[str, typer.Argument(metavar="EVENT", help="verify | arrive | resolve | dismiss | escalate")],
     by: Annotated[str, typer.Option("--by", help="操作人 / who acts")],
-    against: Annotated[str | None, typer.Option("--against", help="设定被投诉人 / set the person complained about")] = None,
+    against: Annotated[str | None,
+                       typer.Option("--against", help="设定被投诉人 / set the person complained about")] = None,
     note: Annotated[str | None, typer.Option("--note", help="备注 / note")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
@@ -222,10 +222,9 @@ def score(
 ) -> None:
     """按月计分（无需数据库）/ score one month from a facts file; needs no database."""
     from core.policy import load_policy
+    from jiandu.render import score_text
     from scoring import parse_facts, result_to_json, score_month
     from scoring.facts_json import FactsError
-
-    from jiandu.render import score_text
 
     try:
         data = json.loads(facts.read_text(encoding="utf-8"))
@@ -259,7 +258,6 @@ def main(argv: list[str] | None = None) -> int:
 def _fail_from(exc: Exception) -> int:
     from core.errors import JianduError
     from core.policy import PolicyError
-
     from scoring.facts_json import FactsError
 
     if isinstance(exc, JianduError | PolicyError | FactsError):

@@ -96,7 +96,8 @@ MINIMAL = """\
 positions:
   weighbridge: {name: 司磅室, commitments: ["文明服务", "核对重量"]}
 units:
-  - {code: weighbridge, name: 司磅室, head: chen, leader: wang, windows: [{code: wb-1, name: 1号磅, position: weighbridge}]}
+  - {code: weighbridge, name: 司磅室, head: chen, leader: wang,
+     windows: [{code: wb-1, name: 1号磅, position: weighbridge}]}
 people:
   - {id: chen, name: 陈, unit: weighbridge}
   - {id: wang, name: 王}
@@ -113,14 +114,14 @@ def test_the_issue_shape_loads():
 
 @pytest.mark.parametrize("old,new,message", [
     ("unit: weighbridge, supervisor: chen}", "unit: nowhere, supervisor: chen}",
-     r"org.yaml:8: people\[2\] 'zhangsan': unknown unit 'nowhere'"),
-    ("supervisor: chen}", "supervisor: ghost}", r"org.yaml:8: .*unknown supervisor 'ghost'"),
+     r"org.yaml:9: people\[2\] 'zhangsan': unknown unit 'nowhere'"),
+    ("supervisor: chen}", "supervisor: ghost}", r"org.yaml:9: .*unknown supervisor 'ghost'"),
     ("head: chen,", "head: ghost,", r"org.yaml:4: units\[0\] 'weighbridge': unknown person 'ghost'"),
-    ("position: weighbridge}]", "position: gate}]", r"org.yaml:4: .*unknown position 'gate'"),
+    ("position: weighbridge}]", "position: gate}]", r"org.yaml:5: .*unknown position 'gate'"),
     ("  - {id: wang, name: 王}", "  - {id: chen, name: 王}",
-     r"org.yaml:7: people\[1\]: repeated person id 'chen'"),
-    ("executor: chen,", "executor: nobody,", r"org.yaml:9: team.executor: unknown person 'nobody'"),
-    ("{id: wang, name: 王}", "{id: wang, name: 王, rank: 1}", r"org.yaml:7: people\[1\]: unknown key 'rank'"),
+     r"org.yaml:8: people\[1\]: repeated person id 'chen'"),
+    ("executor: chen,", "executor: nobody,", r"org.yaml:10: team.executor: unknown person 'nobody'"),
+    ("{id: wang, name: 王}", "{id: wang, name: 王, rank: 1}", r"org.yaml:8: people\[1\]: unknown key 'rank'"),
     ("units:\n", "units:\n  - {code: weighbridge, name: x}\n",
      r"org.yaml:5: units\[1\]: repeated unit code 'weighbridge'"),
     ("positions:\n", "positions:\n  weighbridge: {name: x}\n", r"org.yaml:3: repeated key 'weighbridge'"),

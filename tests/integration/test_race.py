@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing as mp
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
@@ -40,8 +39,8 @@ def _player(url: str, who: str, event: str, ids: list[int], barrier, results) ->
 
 
 def test_racing_processes_exactly_one_wins_each_complaint(postgres_url, policy):
-    from tests.conftest import SAMPLE_ORG, _truncate_all
     from core.orgservice import load_org_file
+    from tests.conftest import SAMPLE_ORG, _truncate_all
 
     _truncate_all(postgres_url)
     db = Database(postgres_url)
