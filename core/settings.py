@@ -27,6 +27,23 @@ class Settings(BaseSettings):
     # The business time zone: months, display, and times given without an offset.
     timezone: str = "Asia/Shanghai"
 
+    # ---- notifications ----
+    # Apprise URLs by recipient: a person id, "role:<role>" or "*" (everyone else).
+    # "file" is the embedded channel: one file per message under outbox_dir.
+    # JIANDU_CHANNELS='{"role:president_office": ["mailto://…"], "*": ["file"]}'
+    channels: dict[str, list[str]] = {"*": ["file"]}
+    # How complainants are reached: an Apprise URL template with {contact}, used
+    # when the contact looks like an e-mail address; otherwise the file channel.
+    complainant_email_url: str = ""
+    # Links in messages to complainants (tracking page, satisfaction rating).
+    public_url: str = "http://127.0.0.1:8000"
+    outbox_dir: Path = Path("var") / "outbox"
+    outbox_max_attempts: int = 6
+    outbox_backoff_seconds: int = 30   # doubles with every failed try
+    outbox_lease_seconds: int = 300    # a claimed message not settled by then is claimed again
+    # Non-urgent messages wait out the quiet hours (Asia/Shanghai); "" disables them.
+    quiet_hours: str = "22:00-07:00"
+
     def resolved_database_url(self) -> str:
         return self.database_url or _default_database_url()
 

@@ -25,7 +25,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 org_app = typer.Typer(no_args_is_help=True, help="组织架构 / the organisation directory.")
 complaint_app = typer.Typer(no_args_is_help=True, help="投诉 / complaints and their life cycle.")
 app.add_typer(org_app, name="org")
+outbox_app = typer.Typer(no_args_is_help=True, help="消息发件箱 / the outbox of messages.")
 app.add_typer(complaint_app, name="complaint")
+app.add_typer(outbox_app, name="outbox")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
@@ -61,9 +63,12 @@ class _Context:
         return self._policy
 
     def complaints(self):
+        """The complaint service, telling the outbox of every change (same transaction)."""
+        from notifications.notifier import OutboxNotifier
         from states.service import ComplaintService
 
-        return ComplaintService(self.db, self.policy)
+        return ComplaintService(self.db, self.policy,
+                                listener=OutboxNotifier(self.settings, self.policy))
 
 
 def _emit(data: Any, as_json: bool, text: str) -> None:
@@ -209,6 +214,51 @@ def complaint_list(
 
     rows = _Context().complaints().list(state=state, overdue=overdue)
     _emit(rows, as_json, "\n".join(complaint_line(r) for r in rows) or "没有投诉 / no complaints")
+
+
+# ---- outbox ------------------------------------------------------------------------------
+
+
+@outbox_app.command("show")
+def outbox_show(
+    status: Annotated[str | None, typer.Option("--status", help="pending | sending | sent | dead")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """查看消息 / list messages, newest first."""
+    from notifications.outbox import show
+
+    if status not in (None, "pending", "sending", "sent", "dead"):
+        from core.errors import InvalidInput
+
+        raise InvalidInput(f"--status: '{status}' is not one of pending, sending, sent, dead")
+    rows = show(_Context().db, status)
+    text = "\n".join(f"#{r['id']:<5} {r['status']:<8} {r['kind']:<22} → {r['recipient']:<16} "
+                     f"{r['channel']:<8} tries {r['attempts']}  {r['subject']}"
+                     + (f"\n       ! {r['last_error']}" if r["last_error"] else "") for r in rows)
+    _emit(rows, as_json, text or "发件箱为空 / the outbox is empty")
+
+
+@outbox_app.command("dispatch")
+def outbox_dispatch(at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """立即投递到期消息 / deliver every message that is due, now."""
+    from core.timeutil import utcnow
+    from notifications.outbox import dispatch
+
+    ctx = _Context()
+    counts = dispatch(ctx.db, ctx.settings, _time(at) or utcnow())
+    _emit(counts, as_json, "已发送 sent {sent} · 失败 failed {failed} · 待发 pending {pending} · "
+                           "死信 dead {dead}".format(**counts))
+
+
+@outbox_app.command("retry")
+def outbox_retry(ids: Annotated[list[int] | None, typer.Argument(help="消息编号；缺省为全部死信 / default: all dead")] = None,
+                 as_json: JsonOpt = False) -> None:
+    """重新投递 / give dead messages a fresh set of tries."""
+    from core.timeutil import utcnow
+    from notifications.outbox import retry
+
+    n = retry(_Context().db, utcnow(), ids or None)
+    _emit({"retried": n}, as_json, f"已重新排队 requeued: {n}")
 
 
 # ---- scoring ------------------------------------------------------------------------------

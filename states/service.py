@@ -22,6 +22,7 @@ from core.org import Person, Unit, Window, ladder_owner, reporting_line, rung_of
 from core.policy import Policy
 from core.timeutil import as_utc, utcnow
 from states import clocks as clockrules
+from states.events import ComplaintChange, Listener, change_of
 from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
 from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
 from states.views import complaint_dict, lifecycle_of
@@ -30,10 +31,17 @@ INTAKE_ACTOR = "intake"
 
 
 class ComplaintService:
-    def __init__(self, db: Database, policy: Policy, now: Callable[[], datetime] = utcnow):
+    def __init__(self, db: Database, policy: Policy, now: Callable[[], datetime] = utcnow,
+                 listener: Listener | None = None):
         self.db = db
         self.policy = policy
         self.now = now
+        # Told of every change inside its transaction (the notifications outbox).
+        self.listener = listener
+
+    def _tell(self, s: Session, change: ComplaintChange) -> None:
+        if self.listener is not None:
+            self.listener(s, change)
 
     # ---- intake --------------------------------------------------------------------
 
@@ -66,6 +74,7 @@ class ComplaintService:
             for plan in clockrules.on_receipt(at, owner, self.policy.clocks):
                 s.add(_clock_row(c.id, plan, 0))
             s.flush()
+            self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
             s.refresh(c)
             data = complaint_dict(c, _names(s, c), self.now(), private=True)
             data["tracking_token"] = c.tracking_token
@@ -91,13 +100,15 @@ class ComplaintService:
                     raise Refused(f"#{c.id} {c.state}: {reason}; allowed 可用操作: "
                                   f"{', '.join(allowed_events(life, who)) or '-'}",
                                   state=c.state, allowed=allowed_events(life, who))
-                from_state = c.state
+                from_state, old_owner = c.state, c.owner_id
                 fire(life, event, who)
                 with s.no_autoflush:  # one UPDATE per change: one version step
                     self._apply(s, c, life, event, at)
                 s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
                                      to_state=c.state, actor_id=who.id, at=at, note=note,
                                      level=c.level, owner_id=c.owner_id))
+                s.flush()
+                self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
                 s.flush()
                 s.refresh(c)
                 return complaint_dict(c, _names(s, c), self.now(), private=True)

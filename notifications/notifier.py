@@ -1,0 +1,110 @@
+"""Who is told what when a complaint changes (rules.md §3); writes the outbox in the change's transaction.
+
+Wired into :class:`states.service.ComplaintService` as its listener by the
+entry points, so ``states`` never imports this package.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.org import LADDER, Person, Window
+from core.policy import Policy
+from core.settings import Settings
+from core.timeutil import BUSINESS_TZ, local_short
+from notifications.messages import COMPLAINANT, Draft, draft
+from notifications.outbox import enqueue
+from states.clocks import RUNNING
+from states.events import ComplaintChange
+from states.models import CATEGORIES, SOURCES, Clock, Complaint
+
+RUNG_LABELS = {0: ("监督员", "supervisor"), 1: ("总执行", "chief executor"),
+               2: ("小组组长", "team leader"), 3: ("董事长", "chairman")}
+
+
+class OutboxNotifier:
+    def __init__(self, settings: Settings, policy: Policy):
+        self.settings = settings
+        self.policy = policy
+
+    def __call__(self, s: Session, change: ComplaintChange) -> None:
+        drafts = self.drafts(s, change)
+        enqueue(s, drafts, self.settings, change.at)
+
+    def drafts(self, s: Session, ch: ComplaintChange) -> list[Draft]:
+        ctx = self._context(s, ch)
+        out: list[Draft] = []
+        if ch.event == "receive":
+            if ch.contact:
+                out.append(draft("complaint_received", COMPLAINANT, ch.complaint_id, ch.contact, **ctx,
+                                 respond_minutes=self.policy.clocks.respond_minutes))
+            if ch.new_owner:
+                out.append(draft("complaint_assigned", ch.new_owner, ch.complaint_id, **ctx,
+                                 name=ctx["names"].get(ch.new_owner, ch.new_owner), **self._dues(s, ch)))
+        elif ch.event == "escalate":
+            staff = [p for p in (ch.old_owner, ch.new_owner) if p]
+            staff += [p.id for p in s.scalars(select(Person).where(Person.active))
+                      if p.has_role("president_office")]
+            escalation_due = self._due(s, ch, "escalation")
+            for person in dict.fromkeys(staff):
+                out.append(draft("complaint_escalated", person, ch.complaint_id, **ctx, audience="staff",
+                                 escalation_due=escalation_due))
+            if ch.contact:
+                out.append(draft("complaint_escalated", COMPLAINANT, ch.complaint_id, ch.contact, **ctx,
+                                 audience="complainant", escalation_due=escalation_due))
+        elif ch.event == "resolve" and ch.contact:
+            out.append(draft("complaint_resolved", COMPLAINANT, ch.complaint_id, ch.contact, **ctx,
+                             rating_url=f"{ctx['tracking_url']}#rate"))
+        elif ch.event == "verify" and self._first_criticised(s, ch):
+            person = s.get(Person, ch.against)
+            supervisor = person.supervisor_id if person else None
+            for recipient in dict.fromkeys(p for p in (ch.against, supervisor) if p):
+                out.append(draft("criticism_notice", recipient, ch.complaint_id, **ctx,
+                                 person_name=ctx["names"].get(ch.against, ch.against),
+                                 supervisor_name=ctx["names"].get(supervisor, supervisor or "—")))
+        return out
+
+    # ---- the facts a message needs -------------------------------------------------------
+
+    def _context(self, s: Session, ch: ComplaintChange) -> dict:
+        ids = {p for p in (ch.old_owner, ch.new_owner, ch.against) if p}
+        names = dict(s.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+        window = s.get(Window, ch.window)
+        rung_zh, rung_en = RUNG_LABELS.get(ch.level, (LADDER.get(ch.level, "?"), "?"))
+        return {
+            "c": {"id": ch.complaint_id, "window": ch.window, "level": ch.level,
+                  "source": ch.source, "category": ch.category},
+            "names": names,
+            "window_name": window.name if window else ch.window,
+            "source_label": SOURCES.get(ch.source, ch.source),
+            "category_label": CATEGORIES.get(ch.category, ch.category),
+            "tracking_url": f"{self.settings.public_url.rstrip('/')}/t/{ch.tracking_token}",
+            "note": ch.note,
+            "rung_label": rung_zh, "rung_en": rung_en,
+            "new_owner_name": names.get(ch.new_owner, ch.new_owner or "—"),
+            "old_owner_name": names.get(ch.old_owner) if ch.old_owner != ch.new_owner else None,
+        }
+
+    def _due(self, s: Session, ch: ComplaintChange, name: str) -> str:
+        due = s.scalar(select(Clock.due_at).where(Clock.complaint_id == ch.complaint_id,
+                                                  Clock.name == name, Clock.state == RUNNING))
+        return local_short(due)
+
+    def _dues(self, s: Session, ch: ComplaintChange) -> dict:
+        return {f"{name}_due": self._due(s, ch, name) for name in ("respond", "on_site", "resolve")}
+
+    def _first_criticised(self, s: Session, ch: ComplaintChange) -> bool:
+        """The person's first verified complaint this month from a criticism source (二.4)."""
+        sources = self.policy.criticism.sources
+        if ch.source not in sources or not ch.against:
+            return False
+        local = ch.at.astimezone(BUSINESS_TZ)
+        month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+        earlier = s.scalar(select(func.count()).select_from(Complaint).where(
+            Complaint.against_id == ch.against, Complaint.source.in_(sources),
+            Complaint.state != "dismissed", Complaint.id != ch.complaint_id,
+            Complaint.verified_at >= month_start, Complaint.verified_at <= ch.at))
+        return earlier == 0

@@ -1,0 +1,161 @@
+"""The outbox: enqueue inside the caller's transaction; claim, deliver and settle in batches.
+
+    pending ──claim──▶ sending ──delivered──▶ sent
+                          │  └──failed──▶ pending (later: backoff doubles) ──…──▶ dead
+                          └──lease ran out (dispatcher died)──▶ claimable again
+
+Claiming is one UPDATE over a sub-select (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; on SQLite the single statement holds the write lock), so two
+dispatchers never hold the same message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.settings import Settings
+from core.timeutil import BUSINESS_TZ, local_iso
+from notifications.channels import DeliveryError, deliver
+from notifications.messages import COMPLAINANT, Draft
+from notifications.models import DEAD, PENDING, SENDING, SENT, OutboxMessage
+from notifications.recipients import complainant_targets, person_targets
+
+
+def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) -> int:
+    """Add one row per draft and channel to the caller's transaction; return how many."""
+    from core.org import Person
+
+    people = {p.id: p for p in s.scalars(select(Person).where(
+        Person.id.in_({d.recipient for d in drafts if d.recipient != COMPLAINANT})))}
+    count = 0
+    for d in drafts:
+        if d.recipient == COMPLAINANT:
+            targets = complainant_targets(d.contact, settings)
+        elif d.recipient in people and people[d.recipient].active:
+            targets = person_targets(people[d.recipient], settings)
+        else:
+            targets = []
+        for target in targets:
+            s.add(OutboxMessage(key=f"jd-{uuid.uuid4().hex}", kind=d.kind,
+                                recipient=_recipient_label(d), target=target, subject=d.subject,
+                                body=d.body, urgent=d.urgent, complaint_id=d.complaint_id,
+                                status=PENDING, attempts=0, next_attempt_at=now, created_at=now))
+            count += 1
+    return count
+
+
+def _recipient_label(d: Draft) -> str:
+    return f"{COMPLAINANT}:{d.complaint_id}" if d.recipient == COMPLAINANT else d.recipient
+
+
+def in_quiet_hours(now: datetime, quiet: str) -> bool:
+    if not quiet:
+        return False
+    start_text, end_text = quiet.split("-")
+    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    local = now.astimezone(BUSINESS_TZ).time()
+    return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    target: str
+    subject: str
+    body: str
+    attempts: int
+
+
+def claim(db: Database, settings: Settings, now: datetime, limit: int = 100) -> list[Claimed]:
+    token = uuid.uuid4().hex
+    due = and_(OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.next_attempt_at <= now)
+    if in_quiet_hours(now, settings.quiet_hours):
+        due = and_(due, OutboxMessage.urgent.is_(True))  # the rest waits for the morning
+    pick = select(OutboxMessage.id).where(due).order_by(OutboxMessage.next_attempt_at,
+                                                        OutboxMessage.id).limit(limit)
+    if db.is_postgres:
+        pick = pick.with_for_update(skip_locked=True)
+    with db.transaction() as s:
+        s.execute(update(OutboxMessage).where(OutboxMessage.id.in_(pick.scalar_subquery()))
+                  .values(status=SENDING, claim=token, attempts=OutboxMessage.attempts + 1,
+                          next_attempt_at=now + timedelta(seconds=settings.outbox_lease_seconds))
+                  .execution_options(synchronize_session=False))
+        rows = s.execute(select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.target,
+                                OutboxMessage.subject, OutboxMessage.body, OutboxMessage.attempts)
+                         .where(OutboxMessage.claim == token).order_by(OutboxMessage.id)).all()
+    return [Claimed(*row) for row in rows]
+
+
+def settle(db: Database, settings: Settings, now: datetime, results: dict[int, str | None]) -> None:
+    """Record delivery results (None = delivered, else the error) in one transaction."""
+    if not results:
+        return
+    with db.transaction() as s:
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(results))):
+            error = results[row.id]
+            row.claim = None
+            if error is None:
+                row.status, row.sent_at, row.last_error = SENT, now, None
+            elif row.attempts >= settings.outbox_max_attempts:
+                row.status, row.last_error = DEAD, error
+            else:
+                backoff = settings.outbox_backoff_seconds * 2 ** (row.attempts - 1)
+                row.status, row.last_error = PENDING, error
+                row.next_attempt_at = now + timedelta(seconds=backoff)
+
+
+def dispatch(db: Database, settings: Settings, now: datetime, batch: int = 100,
+             max_batches: int = 50) -> dict:
+    """Deliver what is due, batch by batch; return counts."""
+    sent = failed = 0
+    for _ in range(max_batches):
+        claimed = claim(db, settings, now, batch)
+        if not claimed:
+            break
+        results: dict[int, str | None] = {}
+        for m in claimed:
+            try:
+                deliver(m.target, m.key, m.subject, m.body, settings.outbox_dir)
+                results[m.id] = None
+            except DeliveryError as exc:
+                results[m.id] = str(exc)
+            except Exception as exc:  # noqa: BLE001 - a channel bug must not stop the batch
+                results[m.id] = f"{type(exc).__name__}: {exc}"
+        settle(db, settings, now, results)
+        sent += sum(e is None for e in results.values())
+        failed += sum(e is not None for e in results.values())
+    with db.reading() as s:
+        dead = s.query(OutboxMessage).filter(OutboxMessage.status == DEAD).count()
+        pending = s.query(OutboxMessage).filter(OutboxMessage.status.in_((PENDING, SENDING))).count()
+    return {"sent": sent, "failed": failed, "pending": pending, "dead": dead}
+
+
+def show(db: Database, status: str | None = None, limit: int = 200) -> list[dict]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    with db.reading() as s:
+        return [{"id": m.id, "key": m.key, "kind": m.kind, "recipient": m.recipient,
+                 "channel": m.target.split("://", 1)[0], "subject": m.subject, "status": m.status,
+                 "urgent": m.urgent, "attempts": m.attempts, "complaint": m.complaint_id,
+                 "next_attempt_at": local_iso(m.next_attempt_at), "sent_at": local_iso(m.sent_at),
+                 "last_error": m.last_error} for m in s.scalars(query)]
+
+
+def retry(db: Database, now: datetime, ids: list[int] | None = None) -> int:
+    """Give dead (or named) messages a fresh set of tries, due now."""
+    condition = OutboxMessage.id.in_(ids) if ids else OutboxMessage.status == DEAD
+    with db.transaction() as s:
+        result = s.execute(update(OutboxMessage)
+                           .where(condition, or_(OutboxMessage.status == DEAD,
+                                                 OutboxMessage.status == PENDING))
+                           .values(status=PENDING, attempts=0, next_attempt_at=now, claim=None)
+                           .execution_options(synchronize_session=False))
+        return result.rowcount

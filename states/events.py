@@ -1,0 +1,48 @@
+"""What a change of a complaint tells the rest of the system.
+
+The service hands one :class:`ComplaintChange` per change to its listener
+*inside* the transaction of the change, so whatever the listener writes (the
+notifications outbox) commits or rolls back with the change itself.
+``states`` knows nothing of who listens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ComplaintChange:
+    complaint_id: int
+    event: str  # receive | verify | arrive | resolve | dismiss | escalate
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    level: int
+    old_owner: str | None
+    new_owner: str | None
+    against: str | None
+    source: str
+    category: str
+    window: str
+    unit: str
+    note: str | None  # internal: never for the complainant
+    contact: str | None  # the complainant's, private
+    tracking_token: str
+
+
+Listener = Callable[[Session, ComplaintChange], None]
+
+
+def change_of(c, event: str, from_state: str | None, actor: str, at: datetime,
+              old_owner: str | None, note: str | None) -> ComplaintChange:
+    return ComplaintChange(
+        complaint_id=c.id, event=event, from_state=from_state, to_state=c.state, actor=actor, at=at,
+        level=c.level, old_owner=old_owner, new_owner=c.owner_id, against=c.against_id,
+        source=c.source, category=c.category, window=c.window_code, unit=c.unit_code, note=note,
+        contact=c.contact, tracking_token=c.tracking_token)
