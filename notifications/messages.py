@@ -45,9 +45,10 @@ def render(kind: str, **context) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
-def draft(kind: str, recipient: str, complaint_id: int | None = None, contact: str | None = None,
+def draft(kind: str, recipient: str, *, about: int | None = None, contact: str | None = None,
           **context) -> Draft:
+    """Render one message; ``about`` is the complaint it concerns, ``contact`` the complainant's."""
     if recipient == COMPLAINANT:
         context["note"] = None  # internal notes never reach a complainant
     subject, body = render(kind, **context)
-    return Draft(kind, recipient, subject, body, kind in URGENT_KINDS, complaint_id, contact)
+    return Draft(kind, recipient, subject, body, kind in URGENT_KINDS, about, contact)

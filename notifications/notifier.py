@@ -39,10 +39,10 @@ class OutboxNotifier:
         out: list[Draft] = []
         if ch.event == "receive":
             if ch.contact:
-                out.append(draft("complaint_received", COMPLAINANT, ch.complaint_id, ch.contact, **ctx,
+                out.append(draft("complaint_received", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
                                  respond_minutes=self.policy.clocks.respond_minutes))
             if ch.new_owner:
-                out.append(draft("complaint_assigned", ch.new_owner, ch.complaint_id, **ctx,
+                out.append(draft("complaint_assigned", ch.new_owner, about=ch.complaint_id, **ctx,
                                  name=ctx["names"].get(ch.new_owner, ch.new_owner), **self._dues(s, ch)))
         elif ch.event == "escalate":
             staff = [p for p in (ch.old_owner, ch.new_owner) if p]
@@ -50,19 +50,19 @@ class OutboxNotifier:
                       if p.has_role("president_office")]
             escalation_due = self._due(s, ch, "escalation")
             for person in dict.fromkeys(staff):
-                out.append(draft("complaint_escalated", person, ch.complaint_id, **ctx, audience="staff",
+                out.append(draft("complaint_escalated", person, about=ch.complaint_id, **ctx, audience="staff",
                                  escalation_due=escalation_due))
             if ch.contact:
-                out.append(draft("complaint_escalated", COMPLAINANT, ch.complaint_id, ch.contact, **ctx,
+                out.append(draft("complaint_escalated", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
                                  audience="complainant", escalation_due=escalation_due))
         elif ch.event == "resolve" and ch.contact:
-            out.append(draft("complaint_resolved", COMPLAINANT, ch.complaint_id, ch.contact, **ctx,
+            out.append(draft("complaint_resolved", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
                              rating_url=f"{ctx['tracking_url']}#rate"))
         elif ch.event == "verify" and self._first_criticised(s, ch):
             person = s.get(Person, ch.against)
             supervisor = person.supervisor_id if person else None
             for recipient in dict.fromkeys(p for p in (ch.against, supervisor) if p):
-                out.append(draft("criticism_notice", recipient, ch.complaint_id, **ctx,
+                out.append(draft("criticism_notice", recipient, about=ch.complaint_id, **ctx,
                                  person_name=ctx["names"].get(ch.against, ch.against),
                                  supervisor_name=ctx["names"].get(supervisor, supervisor or "—")))
         return out

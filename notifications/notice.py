@@ -1,0 +1,402 @@
+"""The month notice (张榜公布, rules.md §5): a printable page and a payroll workbook.
+
+Both render from plain data: the month result dict (``result_to_json``, what
+``jiandu score --json`` prints), the organisation snapshot (``jiandu org show
+--json``) and optionally the supervision team's deadline record. Only the
+fields named here are read, so anything else a caller passes along (a
+complainant, a contact) cannot reach the page.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from notifications.chart import ranked_units, svg_data_uri, units_chart_svg
+from notifications.pages import NameBook, render
+
+STATUSES = {"published": "正式公布 Published", "draft": "草稿 Draft（未公布 not published）"}
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+RULES = {
+    "complaint.person": "投诉扣分 Complaint",
+    "complaint.supervisor": "主管连带 Supervisor's joint penalty",
+    "complaint.leader": "领导连带 Leader's joint penalty",
+    "inactivity": "监管不作为 Supervisor inactivity",
+    "criticism": "批评教育 Criticism",
+    "worst.fine": "服务最差罚款 Worst-rated fine",
+    "dismissal": "建议辞退 Dismissal recommended",
+    "star.reward": "服务明星奖励 Star reward",
+    "adjustment": "更正 Adjustment",
+}
+FLAGS = (  # (result field, label), in the order they are printed
+    ("star", "服务明星 Star"),
+    ("worst", "服务最差 Worst"),
+    ("dismissal_recommended", "建议辞退 Dismissal recommended"),
+    ("criticism", "批评教育 Criticism"),
+)
+TEAM_ROLES = (  # org["team"] key, label; the first one a person holds is shown
+    ("coordinator", "总协调（组长） Coordinator"),
+    ("executor", "总执行 Chief executor"),
+    ("chairman", "董事长 Chairman"),
+    ("president_office", "总裁办 President's office"),
+    ("supervisors", "监督员 Supervisor"),
+)
+
+
+# --- the view: only whitelisted, publishable fields ---------------------------------------
+
+
+def month_titles(month: str) -> tuple[str, str]:
+    """"2026-11" -> ("2026年11月", "November 2026")."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year}年{mon}月", f"{MONTHS_EN[mon - 1]} {year}"
+
+
+def rule_label(rule: str) -> str:
+    return RULES.get(rule, rule)
+
+
+def points_text(points: int) -> str:
+    """A deduction is printed negative (−5); a correction that gives points back positive."""
+    if points > 0:
+        return f"−{points}"
+    if points < 0:
+        return f"+{-points}"
+    return "0"
+
+
+def _money_text(rule: str, money: int) -> str:
+    if not money:
+        return ""
+    if rule.startswith("star"):
+        return f"奖励 {money} 元"
+    if rule.startswith("worst"):
+        return f"罚款 {money} 元"
+    return f"{money} 元"
+
+
+def _flags(p: dict) -> list[dict]:
+    return [{"key": key, "label": label} for key, label in FLAGS if p.get(key)]
+
+
+def _people_order(result: dict, names: NameBook) -> list[str]:
+    """Units worst first (their ranking), people without a unit last; within a unit most deducted first."""
+    position = {code: i for i, code in enumerate(ranked_units(result))}
+    people = result.get("people") or {}
+
+    def key(pid: str):
+        p = people[pid]
+        unit = p.get("unit")
+        return (unit is None, position.get(unit, len(position)), unit or "", -int(p.get("deductions") or 0), pid)
+
+    return sorted(people, key=key)
+
+
+def _team_role(org: dict, pid: str) -> str:
+    team = org.get("team") or {}
+    for key, label in TEAM_ROLES:
+        held = team.get(key)
+        if held == pid or (isinstance(held, list) and pid in held):
+            return label
+    return ""
+
+
+def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_record: dict | None = None) -> dict:
+    """Everything the notice shows, as plain data (the template adds only layout)."""
+    names = NameBook(result, org, masked=mask_names)
+    people = result.get("people") or {}
+    units = result.get("units") or {}
+    stars = result.get("stars") or {}
+    month = str(result["month"])
+    title_zh, title_en = month_titles(month)
+
+    known = names.unit_order()
+    star_units = [u for u in known if u in stars] + sorted(u for u in stars if u not in known)
+    star_rows = [
+        {
+            "unit": names.unit(code),
+            "person": names.person(s.get("person")),
+            "vacant": s.get("person") is None,
+            "streak": int(s.get("streak") or 0),
+            "reward": int(s.get("reward") or 0),
+            "reason_zh": names.text(s.get("reason_zh") or s.get("reason")),
+            "reason_en": names.text(s.get("reason_en")),
+        }
+        for code, s in ((u, stars[u]) for u in star_units)
+    ]
+
+    order = _people_order(result, names)
+    person_rows = []
+    for pid in order:
+        p = people[pid]
+        lines = p.get("lines") or []
+        if not (lines or p.get("deductions") or p.get("reward") or p.get("fine")):
+            continue
+        person_rows.append(
+            {
+                "name": names.person(pid),
+                "id": names.person_id(pid),
+                "unit": names.unit(p.get("unit")) or "—",
+                "deductions": int(p.get("deductions") or 0),
+                "score": p.get("score"),
+                "reward": int(p.get("reward") or 0),
+                "fine": int(p.get("fine") or 0),
+                "flags": _flags(p),
+                "lines": [
+                    {
+                        "date": _day(line.get("at")),
+                        "rule": rule_label(str(line.get("rule", ""))),
+                        "points": points_text(int(line.get("points") or 0)),
+                        "money": _money_text(str(line.get("rule", "")), int(line.get("money") or 0)),
+                        "reason_zh": names.text(line.get("reason_zh") or line.get("reason")),
+                        "reason_en": names.text(line.get("reason_en")),
+                    }
+                    for line in lines
+                ],
+            }
+        )
+
+    worst_rows = [
+        {
+            "name": names.person(pid),
+            "id": names.person_id(pid),
+            "unit": names.unit(people[pid].get("unit")) or "—",
+            "complaints": int(people[pid].get("complaints") or 0),
+            "fine": int(people[pid].get("fine") or 0),
+            "worst_count": int(people[pid].get("worst_count") or 0),
+            "dismissal": bool(people[pid].get("dismissal_recommended")),
+        }
+        for pid in order
+        if people[pid].get("worst")
+    ]
+
+    kept_by_unit: dict[str, int] = {}
+    team_rows = None
+    if team_record is not None:
+        team_rows = []
+        for pid in sorted(team_record, key=lambda q: (-int(team_record[q].get("missed") or 0), q)):
+            kept = int(team_record[pid].get("kept") or 0)
+            missed = int(team_record[pid].get("missed") or 0)
+            unit = (people.get(pid) or {}).get("unit") or names.unit_of(pid)
+            if unit:
+                kept_by_unit[unit] = kept_by_unit.get(unit, 0) + kept
+            inactivity = sum(
+                int(line.get("points") or 0)
+                for line in (people.get(pid) or {}).get("lines") or []
+                if line.get("rule") == "inactivity"
+            )
+            team_rows.append(
+                {
+                    "name": names.person(pid),
+                    "id": names.person_id(pid),
+                    "role": _team_role(org, pid),
+                    "kept": kept,
+                    "missed": missed,
+                    "rate": f"{round(100 * kept / (kept + missed))}%" if kept + missed else "—",
+                    "inactivity": inactivity,
+                }
+            )
+
+    unit_rows = [
+        {
+            "rank": units[code].get("rank"),
+            "unit": names.unit(code),
+            "people": int(units[code].get("people") or 0),
+            "deductions": int(units[code].get("deductions") or 0),
+            "per_head": _num(units[code].get("deductions_per_head")),
+            "complaints": int(units[code].get("complaints") or 0),
+            "missed": int(units[code].get("breaches") or 0),
+            "kept": kept_by_unit.get(code, 0) if team_record is not None else None,
+            "star": _star_text(stars.get(code), names),
+        }
+        for code in ranked_units(result)
+    ]
+
+    svg = units_chart_svg(result, org, mask_names=mask_names)
+    chart_alt = "各单位扣分柱状图 / Deductions per unit: " + "；".join(
+        f"{r['unit']} {r['deductions']}" for r in unit_rows
+    )
+    return {
+        "month": month,
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "policy_version": str(result.get("policy_version", "")),
+        "stars": star_rows,
+        "worst": worst_rows,
+        "people": person_rows,
+        "others": len(people) - len(person_rows),
+        "units": unit_rows,
+        "team": team_rows,
+        "show_kept": team_record is not None,
+        "total_reward": sum(int(p.get("reward") or 0) for p in people.values()),
+        "total_fine": sum(int(p.get("fine") or 0) for p in people.values()),
+        "chart_uri": svg_data_uri(svg) if unit_rows else "",
+        "chart_alt": chart_alt,
+        "masked": mask_names,
+    }
+
+
+def _star_text(star: dict | None, names: NameBook) -> str:
+    if star is None:
+        return "—"
+    return "空缺 vacant" if star.get("person") is None else names.person(star["person"])
+
+
+def _day(at: str | None) -> str:
+    """"2026-11-03T10:00:00+08:00" -> "11-03" (already Shanghai time in the result)."""
+    return at[5:10] if at and len(at) >= 10 else ""
+
+
+def _num(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def render_notice_html(
+    result: dict,
+    org: dict,
+    *,
+    mask_names: bool = False,
+    team_record: dict | None = None,
+    status: str = "published",
+) -> str:
+    """The month notice as one self-contained, A4-printable HTML page."""
+    if status not in STATUSES:
+        raise ValueError(f"status {status!r}: expected one of {', '.join(STATUSES)} 未知状态")
+    view = notice_view(result, org, mask_names=mask_names, team_record=team_record)
+    return render("notice.html.j2", v=view, status=status, status_label=STATUSES[status])
+
+
+# --- the payroll workbook --------------------------------------------------------------------
+
+PEOPLE_HEADERS = (
+    "编号 ID", "姓名 Name", "单位 Unit", "投诉 Complaints", "扣分 Deductions", "得分 Score",
+    "奖励(元) Reward (yuan)", "罚款(元) Fine (yuan)", "服务明星 Star", "服务最差 Worst",
+    "累计最差 Times worst", "建议辞退 Dismissal recommended", "批评教育 Criticism",
+)
+LINE_HEADERS = (
+    "编号 ID", "姓名 Name", "单位 Unit", "时间 Time", "规则 Rule", "规则名称 Rule name", "扣分 Points",
+    "金额(元) Money (yuan)", "来源 Source", "原因 Reason", "原因(英) Reason (English)",
+)
+UNIT_HEADERS = (
+    "名次(1=最差) Rank (1 = worst)", "代码 Code", "单位 Unit", "人数 Heads", "窗口人员 Staff",
+    "投诉 Complaints", "超时 Missed deadlines", "扣分 Deductions", "人均扣分 Per head",
+    "服务明星 Star", "明星奖励(元) Star reward (yuan)",
+)
+YES = "是 Yes"
+
+
+def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> bytes:
+    """The notice as an .xlsx for payroll: People, Lines, Units (and About). Same input, same bytes."""
+    names = NameBook(result, org, masked=mask_names)
+    people = result.get("people") or {}
+    units = result.get("units") or {}
+    stars = result.get("stars") or {}
+    order = _people_order(result, names)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "人员 People"
+    _header(ws, PEOPLE_HEADERS)
+    for pid in order:
+        p = people[pid]
+        ws.append([
+            names.person_id(pid), names.person(pid), names.unit(p.get("unit")),
+            int(p.get("complaints") or 0), int(p.get("deductions") or 0), p.get("score"),
+            int(p.get("reward") or 0), int(p.get("fine") or 0),
+            _yes(p.get("star")), _yes(p.get("worst")), int(p.get("worst_count") or 0),
+            _yes(p.get("dismissal_recommended")), _yes(p.get("criticism")),
+        ])
+    _finish(ws, (12, 12, 18, 10, 10, 10, 14, 14, 10, 10, 10, 14, 10))
+
+    ws = wb.create_sheet("明细 Lines")
+    _header(ws, LINE_HEADERS)
+    for pid in order:
+        p = people[pid]
+        for line in p.get("lines") or []:
+            rule = str(line.get("rule", ""))
+            ws.append([
+                names.person_id(pid), names.person(pid), names.unit(p.get("unit")),
+                line.get("at") or "", rule, rule_label(rule),
+                int(line.get("points") or 0), int(line.get("money") or 0), str(line.get("source") or ""),
+                names.text(line.get("reason_zh") or line.get("reason")), names.text(line.get("reason_en")),
+            ])
+    _finish(ws, (12, 12, 18, 26, 20, 26, 10, 14, 16, 60, 60))
+
+    ws = wb.create_sheet("单位 Units")
+    _header(ws, UNIT_HEADERS)
+    for code in ranked_units(result):
+        u = units[code]
+        star = stars.get(code)
+        ws.append([
+            u.get("rank"), code, names.unit(code), int(u.get("people") or 0), int(u.get("staff") or 0),
+            int(u.get("complaints") or 0), int(u.get("breaches") or 0), int(u.get("deductions") or 0),
+            u.get("deductions_per_head"), _star_text(star, names), int((star or {}).get("reward") or 0),
+        ])
+    _finish(ws, (14, 14, 20, 10, 12, 10, 12, 10, 12, 14, 16))
+
+    ws = wb.create_sheet("说明 About")
+    title_zh, title_en = month_titles(str(result["month"]))
+    for row in (
+        ("月份 Month", str(result["month"])),
+        ("标题 Title", f"{title_zh} 服务质量评比公告 / Service quality notice, {title_en}"),
+        ("政策版本 Policy version", str(result.get("policy_version", ""))),
+        ("姓名已隐去 Names masked", YES if mask_names else "否 No"),
+    ):
+        ws.append(row)
+    _finish(ws, (24, 60), header=False)
+
+    # Fixed document dates: openpyxl stamps "now", which would change the bytes on every run.
+    stamp = datetime.fromisoformat(f"{result['month']}-01T00:00:00")
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = "Jiandu 监督"
+    wb.properties.title = f"{title_zh} 服务质量评比公告 / Service quality notice, {title_en}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _yes(flag) -> str:
+    return YES if flag else ""
+
+
+def _header(ws, headers) -> None:
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _finish(ws, widths, *, header: bool = True) -> None:
+    for i, width in enumerate(widths):
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+    if header:
+        ws.freeze_panes = "A2"
+        if ws.max_row > 1:
+            ws.auto_filter.ref = ws.dimensions
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Rewrite the archive with a fixed timestamp per member: zipfile stamps the current time."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
