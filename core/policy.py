@@ -93,6 +93,16 @@ class Clocks(_Strict):
         return timedelta(minutes=getattr(self, f"{clock}_minutes"))
 
 
+class IncidentStep(_Strict):
+    name: str = Field(pattern=r"^[a-z_]{1,30}$")
+    label: str
+    hours: StrictInt = Field(gt=0)
+
+
+class Incident(_Strict):
+    steps: list[IncidentStep] = Field(min_length=1)
+
+
 class Policy(_Strict):
     complaints: Complaints
     joint: Joint
@@ -103,6 +113,7 @@ class Policy(_Strict):
     star: Star
     score: Score
     clocks: Clocks
+    incident: Incident
 
     @property
     def version(self) -> str:

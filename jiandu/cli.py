@@ -25,9 +25,13 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 org_app = typer.Typer(no_args_is_help=True, help="组织架构 / the organisation directory.")
 complaint_app = typer.Typer(no_args_is_help=True, help="投诉 / complaints and their life cycle.")
 app.add_typer(org_app, name="org")
+clocks_app = typer.Typer(no_args_is_help=True, help="时限 / the clock watch.")
+incident_app = typer.Typer(no_args_is_help=True, help="质量事故处理程序 / the quality-incident procedure.")
 outbox_app = typer.Typer(no_args_is_help=True, help="消息发件箱 / the outbox of messages.")
 app.add_typer(complaint_app, name="complaint")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(clocks_app, name="clocks")
+app.add_typer(incident_app, name="incident")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
@@ -173,13 +177,31 @@ def complaint_advance(
     against: Annotated[str | None,
                        typer.Option("--against", help="设定被投诉人 / set the person complained about")] = None,
     note: Annotated[str | None, typer.Option("--note", help="备注 / note")] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="incident: 窗口无法解决，启动质量事故程序 / open the quality-incident procedure")] = None,
     at: AtOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """推进投诉状态 / advance a complaint by one event."""
     from jiandu.render import complaint_text
 
-    data = _Context().complaints().advance(complaint_id, event, by, note, _time(at), against=against)
+    ctx = _Context()
+    if reason is not None:
+        if reason != "incident" or event != "escalate":
+            from core.errors import InvalidInput
+
+            raise InvalidInput(f"--reason: '{reason}' only 'incident' with escalate 仅支持 escalate --reason incident")
+        from states.incident import IncidentService
+
+        if against is not None:
+            from core.errors import InvalidInput
+
+            raise InvalidInput("--against: set it with verify, not with an incident report 请在核实时指定被投诉人")
+        service = ctx.complaints()
+        IncidentService(service).open(complaint_id, by, note, _time(at))
+        data = service.get(complaint_id)
+    else:
+        data = ctx.complaints().advance(complaint_id, event, by, note, _time(at), against=against)
     _emit(data, as_json, complaint_text(data))
 
 
@@ -214,6 +236,70 @@ def complaint_list(
 
     rows = _Context().complaints().list(state=state, overdue=overdue)
     _emit(rows, as_json, "\n".join(complaint_line(r) for r in rows) or "没有投诉 / no complaints")
+
+
+# ---- clocks and incidents --------------------------------------------------------------------
+
+
+@clocks_app.command("check")
+def clocks_check(
+    now: Annotated[str | None, typer.Option("--now", help="ISO 8601 (default: now)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """检查时限一次 / one pass of the clock watch: break what is due, warn what is close."""
+    from core.timeutil import utcnow
+    from states.watch import ClockWatch
+
+    report = ClockWatch(_Context().complaints()).check(_time(now) or utcnow()).as_dict()
+    lines = [f"逾期 broken #{b['complaint']} {b['clock']} (owner {b['owner']}, due {b['due'][5:16]})"
+             + (f" → 升级 level {b['level']} {b['new_owner']}" if b["escalated"] else " · 已至最高层级 top rung")
+             for b in report["broken"]]
+    lines += [f"提醒 warned #{w['complaint']} {w['clock']} {w['percent']}% → {w['owner']}" for w in report["warned"]]
+    _emit(report, as_json, "\n".join(lines) or "无逾期、无提醒 / nothing due")
+
+
+@incident_app.command("open")
+def incident_open(complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+                  by: Annotated[str, typer.Option("--by")],
+                  note: Annotated[str | None, typer.Option("--note")] = None,
+                  at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """上报质量事故 / report an incident: escalate and start the procedure's steps."""
+    from states.incident import IncidentService
+
+    data = IncidentService(_Context().complaints()).open(complaint_id, by, note, _time(at))
+    _emit(data, as_json, _incident_text(data))
+
+
+@incident_app.command("show")
+def incident_show(complaint_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """查看质量事故程序 / show the procedure's steps."""
+    from states.incident import IncidentService
+
+    data = IncidentService(_Context().complaints()).show(complaint_id)
+    _emit(data, as_json, _incident_text(data))
+
+
+@incident_app.command("advance")
+def incident_advance(complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+                     step: Annotated[str, typer.Argument(metavar="STEP")],
+                     by: Annotated[str, typer.Option("--by")],
+                     note: Annotated[str | None, typer.Option("--note")] = None,
+                     at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """完成一步 / complete the next step of the procedure."""
+    from states.incident import IncidentService
+
+    data = IncidentService(_Context().complaints()).complete(complaint_id, step, by, note, _time(at))
+    _emit(data, as_json, _incident_text(data))
+
+
+def _incident_text(d: dict) -> str:
+    out = [f"质量事故 incident of #{d['complaint']}: {d['status'] or '未启动 not opened'} · "
+           f"负责人 owner {d['owner']} · level {d['level']}"]
+    for st in d["steps"]:
+        mark = "✔" if st["done"] else ("✘" if st["clock"] == "broken" else "…")
+        out.append(f"  {mark} {st['label']} {st['step']:<18} 截止 due {(st['due'] or '—')[5:16]}"
+                   + (f"  done {st['done_at'][5:16]} by {st['done_by']}" if st["done"] else ""))
+    return "\n".join(out)
 
 
 # ---- outbox ------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from notifications.pages import CJK_FONTS, NameBook
 WIDTH = 720
 LABEL_W = 170  # unit names
 BAR_X = LABEL_W + 10
-BAR_W = 300  # the longest bar
-STAR_X = BAR_X + BAR_W + 120  # after the value text
+BAR_W = 280  # the longest bar
+STAR_X = BAR_X + BAR_W + 130  # after the value text (up to ~9 characters)
 ROW_H = 34
 TOP = 58
 BAR_COLOUR = "#c0392b"
@@ -51,23 +51,23 @@ def units_chart_svg(result: dict, org: dict, *, mask_names: bool = False) -> str
         f'viewBox="0 0 {WIDTH} {height}" font-family={quoteattr(CJK_FONTS)} font-size="14">',
         f"<title>{escape(f'{month} 各单位扣分 / Deductions per unit, {month}')}</title>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-        _text(0, 22, f"{month} 各单位扣分 Deductions per unit", size=16, weight="bold"),
-        _text(0, 46, "单位 Unit", fill="#555555"),
+        _text(4, 22, f"{month} 各单位扣分 Deductions per unit", size=16, weight="bold"),
+        _text(4, 46, "单位 Unit", fill="#555555"),
         _text(BAR_X, 46, "扣分 Deductions（人均 per head）", fill="#555555"),
         _text(STAR_X, 46, "服务明星 Star", fill="#555555"),
     ]
     if not order:
-        out.append(_text(0, TOP + 20, "本月无单位数据 / no unit data this month"))
+        out.append(_text(4, TOP + 20, "本月无单位数据 / no unit data this month"))
     for i, code in enumerate(order):
         u = units[code]
         deductions = int(u.get("deductions") or 0)
         y = TOP + i * ROW_H
         width = round(BAR_W * deductions / top, 1)
         per_head = u.get("deductions_per_head")
-        value = f"{deductions} 分" + (f"（{_num(per_head)}/人）" if per_head is not None else "")
+        value = f"{deductions} 分" + (f"（{number_text(per_head)}/人）" if per_head is not None else "")
         out += [
             f'<g class="unit" data-unit={quoteattr(code)}>',
-            _text(0, y + 21, names.unit(code), cls="unit-name"),
+            _text(4, y + 21, names.unit(code), cls="unit-name"),
             f'<rect class="bar" x="{BAR_X}" y="{y + 6}" width="{width}" height="{ROW_H - 12}" fill="{BAR_COLOUR}"/>',
             _text(BAR_X + width + 6, y + 21, value, cls="value"),
             _text(STAR_X, y + 21, star_label(result, code, names), cls="star"),
@@ -82,8 +82,10 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _num(value) -> str:
-    """12.25 -> "12.25", 2.0 -> "2": no trailing zeros on a printed notice."""
+def number_text(value) -> str:
+    """12.25 -> "12.25", 2.0 -> "2", None -> "—": no trailing zeros on a printed notice."""
+    if value is None:
+        return "—"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

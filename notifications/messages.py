@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "messages"
 # Clock warnings, escalations and incident steps are never held by quiet hours.
-URGENT_KINDS = frozenset({"clock_warning", "complaint_escalated", "incident_step"})
+URGENT_KINDS = frozenset({"clock_warning", "clock_breach", "complaint_escalated", "incident_step"})
 KINDS = tuple(sorted(p.name.removesuffix(".txt.j2") for p in TEMPLATES.glob("*.txt.j2")))
 COMPLAINANT = "complainant"
 

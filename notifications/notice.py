@@ -16,8 +16,9 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
-from notifications.chart import ranked_units, svg_data_uri, units_chart_svg
+from notifications.chart import number_text, ranked_units, svg_data_uri, units_chart_svg
 from notifications.pages import NameBook, render
 
 STATUSES = {"published": "正式公布 Published", "draft": "草稿 Draft（未公布 not published）"}
@@ -65,12 +66,12 @@ def rule_label(rule: str) -> str:
 
 
 def points_text(points: int) -> str:
-    """A deduction is printed negative (−5); a correction that gives points back positive."""
+    """A deduction is printed negative (−5), points given back positive (+5), none as a dash."""
     if points > 0:
         return f"−{points}"
     if points < 0:
         return f"+{-points}"
-    return "0"
+    return "—"
 
 
 def _money_text(rule: str, money: int) -> str:
@@ -211,7 +212,7 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
             "unit": names.unit(code),
             "people": int(units[code].get("people") or 0),
             "deductions": int(units[code].get("deductions") or 0),
-            "per_head": _num(units[code].get("deductions_per_head")),
+            "per_head": number_text(units[code].get("deductions_per_head")),
             "complaints": int(units[code].get("complaints") or 0),
             "missed": int(units[code].get("breaches") or 0),
             "kept": kept_by_unit.get(code, 0) if team_record is not None else None,
@@ -253,14 +254,6 @@ def _star_text(star: dict | None, names: NameBook) -> str:
 def _day(at: str | None) -> str:
     """"2026-11-03T10:00:00+08:00" -> "11-03" (already Shanghai time in the result)."""
     return at[5:10] if at and len(at) >= 10 else ""
-
-
-def _num(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -361,12 +354,13 @@ def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> 
     _finish(ws, (24, 60), header=False)
 
     # Fixed document dates: openpyxl stamps "now", which would change the bytes on every run.
+    # ExcelWriter rather than wb.save(): save() overwrites "modified" with the current time.
     stamp = datetime.fromisoformat(f"{result['month']}-01T00:00:00")
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = "Jiandu 监督"
     wb.properties.title = f"{title_zh} 服务质量评比公告 / Service quality notice, {title_en}"
     buffer = io.BytesIO()
-    wb.save(buffer)
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()  # closes the archive
     return _stable_zip(buffer.getvalue())
 
 

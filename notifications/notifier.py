@@ -11,14 +11,14 @@ from datetime import UTC
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.org import LADDER, Person, Window
+from core.org import LADDER, Person, Unit, Window
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_short
 from notifications.messages import COMPLAINANT, Draft, draft
 from notifications.outbox import enqueue
-from states.clocks import RUNNING
-from states.events import ComplaintChange
+from states.clocks import CLOCK_LABELS, RUNNING
+from states.events import ClockBreach, ClockWarning, ComplaintChange, IncidentStep
 from states.models import CATEGORIES, SOURCES, Clock, Complaint
 
 RUNG_LABELS = {0: ("监督员", "supervisor"), 1: ("总执行", "chief executor"),
@@ -30,9 +30,54 @@ class OutboxNotifier:
         self.settings = settings
         self.policy = policy
 
-    def __call__(self, s: Session, change: ComplaintChange) -> None:
-        drafts = self.drafts(s, change)
-        enqueue(s, drafts, self.settings, change.at)
+    def __call__(self, s: Session, event) -> None:
+        if isinstance(event, ComplaintChange):
+            drafts = self.drafts(s, event)
+        elif isinstance(event, ClockWarning):
+            drafts = self._warning(s, event)
+        elif isinstance(event, ClockBreach):
+            drafts = self._breach(s, event)
+        elif isinstance(event, IncidentStep):
+            drafts = self._incident(s, event)
+        else:
+            raise TypeError(f"no messages for {type(event).__name__}")
+        enqueue(s, drafts, self.settings, event.at)
+
+    def _name(self, s: Session, person_id: str | None) -> str:
+        p = s.get(Person, person_id) if person_id else None
+        return p.name if p else (person_id or "—")
+
+    def _label(self, clock: str) -> str:
+        if clock.startswith("incident:"):
+            step = clock.removeprefix("incident:")
+            return next((st.label for st in self.policy.incident.steps if st.name == step), step)
+        return CLOCK_LABELS.get(clock, clock)
+
+    def _warning(self, s: Session, w: ClockWarning) -> list[Draft]:
+        if not w.owner:
+            return []
+        return [draft("clock_warning", w.owner, about=w.complaint_id, complaint_id=w.complaint_id,
+                      name=self._name(s, w.owner), clock=w.clock, clock_label=self._label(w.clock),
+                      percent=w.percent, due=local_short(w.due))]
+
+    def _breach(self, s: Session, b: ClockBreach) -> list[Draft]:
+        office = [p.id for p in s.scalars(select(Person).where(Person.active))
+                  if p.has_role("president_office")]
+        return [draft("clock_breach", person, about=b.complaint_id, complaint_id=b.complaint_id,
+                      clock=b.clock, clock_label=self._label(b.clock), due=local_short(b.due),
+                      owner_name=self._name(s, b.owner))
+                for person in dict.fromkeys([*([b.owner] if b.owner else []), *office])]
+
+    def _incident(self, s: Session, i: IncidentStep) -> list[Draft]:
+        unit = s.get(Unit, i.unit)
+        leader = unit.leader_id if unit else None  # 二.5: reported to the leader in charge
+        status_label = {"opened": "已上报", "done": "已完成", "closed": "已结案"}[i.status]
+        recipients = [p for p in (i.owner, leader) if p]
+        return [draft("incident_step", person, about=i.complaint_id, complaint_id=i.complaint_id,
+                      step=i.next_step or i.step, step_label=i.next_label or i.label,
+                      status=i.status, status_label=status_label,
+                      due=local_short(i.next_due) if i.next_due else "—")
+                for person in dict.fromkeys(recipients)]
 
     def drafts(self, s: Session, ch: ComplaintChange) -> list[Draft]:
         ctx = self._context(s, ch)

@@ -26,6 +26,8 @@ STOPS = {
 }
 # Escalation replaces these with one escalation clock for the new owner.
 REPLACED_BY_ESCALATION = {"respond", "on_site", "escalation"}
+# An incident procedure replaces these with its own steps (seed 二.5: its own prescribed time).
+REPLACED_BY_INCIDENT = {"respond", "on_site", "resolve", "escalation"}
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,29 @@ def deadline(start: datetime, minutes: int) -> datetime:
     return start + timedelta(minutes=minutes)
 
 
+def next_warning(started: datetime, due: datetime, fractions: list[float],
+                 after: datetime) -> datetime | None:
+    """The first warning point (a fraction of the clock) strictly after ``after``, if any."""
+    points = sorted(started + (due - started) * f for f in fractions if 0 < f < 1)
+    return next((p for p in points if p > after), None)
+
+
+def warned_percent(started: datetime, due: datetime, fractions: list[float], now: datetime) -> int:
+    """The largest warning fraction already passed at ``now``, as a percentage."""
+    passed = [f for f in fractions if 0 < f < 1 and started + (due - started) * f <= now]
+    return round(max(passed) * 100) if passed else 0
+
+
 def on_receipt(at: datetime, owner: str | None, policy: Clocks) -> list[ClockStart]:
     return [ClockStart(name, owner, at, deadline(at, getattr(policy, f"{name}_minutes")))
             for name in ("respond", "on_site", "resolve")]
 
 
 def after_event(event: str, running: set[str], at: datetime, new_owner: str | None,
-                policy: Clocks) -> ClockPlan:
+                policy: Clocks, incident_open: bool = False) -> ClockPlan:
+    if event == "escalate" and incident_open:
+        # The incident procedure's steps keep the time now; they change hands like the rest.
+        return ClockPlan(new_owner=new_owner)
     if event == "escalate":
         return ClockPlan(
             start=[ClockStart("escalation", new_owner, at, deadline(at, policy.escalation_minutes))],

@@ -36,7 +36,7 @@ class ComplaintChange:
     tracking_token: str
 
 
-Listener = Callable[[Session, ComplaintChange], None]
+Listener = Callable[[Session, "ComplaintChange | ClockWarning | ClockBreach | IncidentStep"], None]
 
 
 def change_of(c, event: str, from_state: str | None, actor: str, at: datetime,
@@ -46,3 +46,44 @@ def change_of(c, event: str, from_state: str | None, actor: str, at: datetime,
         level=c.level, old_owner=old_owner, new_owner=c.owner_id, against=c.against_id,
         source=c.source, category=c.category, window=c.window_code, unit=c.unit_code, note=note,
         contact=c.contact, tracking_token=c.tracking_token)
+
+
+@dataclass(frozen=True)
+class ClockWarning:
+    """A clock has run a warning fraction (policy clocks.warn_at) of its time."""
+
+    complaint_id: int
+    clock: str
+    owner: str | None
+    due: datetime
+    percent: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ClockBreach:
+    """A clock broke. ``escalated`` is False above the chairman: recorded and reported only."""
+
+    complaint_id: int
+    clock: str
+    owner: str | None
+    due: datetime
+    level: int
+    escalated: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class IncidentStep:
+    """The quality-incident procedure opened (step "reported") or a step was completed."""
+
+    complaint_id: int
+    step: str
+    label: str
+    status: str  # opened | done | closed
+    owner: str | None
+    unit: str
+    next_step: str | None
+    next_label: str | None
+    next_due: datetime | None
+    at: datetime

@@ -3,7 +3,7 @@
     received ──verify──▶ verified ──arrive──▶ on_site ──resolve──▶ resolved
     received / escalated ──dismiss──▶ dismissed
     received / verified / on_site / escalated ──escalate──▶ escalated (one rung up)
-    escalated ──verify / arrive / resolve──▶ as above, in the same order
+    escalated ──verify / arrive / resolve──▶ as above (arrive needs no verify: example C)
 
 The table below is data; each transition lists its guards. A guard returns
 ``None`` when it passes or the one-line reason (Chinese / English) it refuses.
@@ -67,6 +67,7 @@ class Lifecycle:
     against_unit: str | None = None
     verified: bool = False
     arrived: bool = False
+    incident_open: bool = False
     events: list[str] = field(default_factory=list)
 
 
@@ -107,16 +108,18 @@ def not_yet_verified(c: Lifecycle, a: Actor) -> str | None:
     return "投诉已核实 / already verified" if c.verified else None
 
 
-def verified_first(c: Lifecycle, a: Actor) -> str | None:
-    return None if c.verified else "须先核实 / verify first"
-
-
 def not_yet_arrived(c: Lifecycle, a: Actor) -> str | None:
     return "已到场 / already on site" if c.arrived else None
 
 
 def arrived_first(c: Lifecycle, a: Actor) -> str | None:
     return None if c.arrived else "须先到场 / arrive on site first"
+
+
+def no_open_incident(c: Lifecycle, a: Actor) -> str | None:
+    if c.incident_open:
+        return "质量事故处理程序未结案 / the quality-incident procedure is still open"
+    return None
 
 
 def below_top(c: Lifecycle, a: Actor) -> str | None:
@@ -133,11 +136,12 @@ TRANSITIONS: list[dict] = [
     {"trigger": "verify", "source": "escalated", "dest": "verified",
      "guards": [*ACT, not_yet_verified, against_set, no_conflict_of_interest]},
     {"trigger": "arrive", "source": "verified", "dest": "on_site", "guards": ACT},
+    # Example C of rules.md: the new owner may come on site before anyone verified.
     {"trigger": "arrive", "source": "escalated", "dest": "on_site",
-     "guards": [*ACT, verified_first, not_yet_arrived]},
-    {"trigger": "resolve", "source": "on_site", "dest": "resolved", "guards": ACT},
+     "guards": [*ACT, not_yet_arrived]},
+    {"trigger": "resolve", "source": "on_site", "dest": "resolved", "guards": [*ACT, no_open_incident]},
     {"trigger": "resolve", "source": "escalated", "dest": "resolved",
-     "guards": [*ACT, arrived_first]},
+     "guards": [*ACT, arrived_first, no_open_incident]},
     {"trigger": "dismiss", "source": "received", "dest": "dismissed", "guards": ACT},
     {"trigger": "dismiss", "source": "escalated", "dest": "dismissed", "guards": ACT},
     *[{"trigger": "escalate", "source": s, "dest": "escalated",

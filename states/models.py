@@ -35,6 +35,8 @@ class Complaint(Base):
     # Reporting line at verification: penalties go to who was in charge then (rules.md §1).
     verified_supervisor_id: Mapped[str | None] = mapped_column(String(64))
     verified_leader_id: Mapped[str | None] = mapped_column(String(64))
+    # Quality-incident procedure (seed 二.5): None, "open" or "closed".
+    incident_status: Mapped[str | None] = mapped_column(String(10))
     # The complainant's private tracking link (128 bits and more).
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -55,7 +57,7 @@ class ComplaintEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
-    event: Mapped[str] = mapped_column(String(20))
+    event: Mapped[str] = mapped_column(String(40))  # a machine event, receive, or incident:<step>
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[str] = mapped_column(String(64))
@@ -72,15 +74,18 @@ class Clock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
-    name: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(40))  # respond | on_site | resolve | escalation | incident:<step>
     owner_id: Mapped[str | None] = mapped_column(String(64))
     level: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(20))  # running | stopped | replaced | broken
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner is next warned (policy clocks.warn_at); None when no warning is left.
+    next_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     complaint: Mapped[Complaint] = relationship(back_populates="clocks")
 
-    # The clock watch asks "running and due": one indexed range scan.
-    __table_args__ = (Index("ix_clock_state_due", "state", "due_at"),)
+    # The clock watch asks "running and due" and "running and to be warned": index range scans.
+    __table_args__ = (Index("ix_clock_state_due", "state", "due_at"),
+                      Index("ix_clock_state_warn", "state", "next_warn_at"))

@@ -72,7 +72,7 @@ class ComplaintService:
                                  note=f"分派给 {owner} / assigned to {owner}", level=0,
                                  owner_id=owner))
             for plan in clockrules.on_receipt(at, owner, self.policy.clocks):
-                s.add(_clock_row(c.id, plan, 0))
+                s.add(_clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
             s.flush()
             self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
             s.refresh(c)
@@ -94,27 +94,32 @@ class ComplaintService:
                 if against is not None:
                     _set_against(s, c, against)
                 _check_time_order(c, at)
-                life = lifecycle_of(c, _unit_of(s, c.against_id))
-                reason = refusal(life, event, who)
-                if reason:
-                    raise Refused(f"#{c.id} {c.state}: {reason}; allowed 可用操作: "
-                                  f"{', '.join(allowed_events(life, who)) or '-'}",
-                                  state=c.state, allowed=allowed_events(life, who))
-                from_state, old_owner = c.state, c.owner_id
-                fire(life, event, who)
-                with s.no_autoflush:  # one UPDATE per change: one version step
-                    self._apply(s, c, life, event, at)
-                s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
-                                     to_state=c.state, actor_id=who.id, at=at, note=note,
-                                     level=c.level, owner_id=c.owner_id))
-                s.flush()
-                self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
-                s.flush()
+                self._change(s, c, event, who, note, at)
                 s.refresh(c)
                 return complaint_dict(c, _names(s, c), self.now(), private=True)
         except StaleDataError:
             raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
                            "请刷新后重试 / reload and try again") from None
+
+    def _change(self, s: Session, c: Complaint, event: str, who: Actor, note: str | None,
+                at: datetime) -> None:
+        """Machine, state, clocks, history and listener, inside the caller's transaction."""
+        life = lifecycle_of(c, _unit_of(s, c.against_id))
+        reason = refusal(life, event, who)
+        if reason:
+            raise Refused(f"#{c.id} {c.state}: {reason}; allowed 可用操作: "
+                          f"{', '.join(allowed_events(life, who)) or '-'}",
+                          state=c.state, allowed=allowed_events(life, who))
+        from_state, old_owner = c.state, c.owner_id
+        fire(life, event, who)
+        with s.no_autoflush:  # one UPDATE per change: one version step
+            self._apply(s, c, life, event, at)
+        s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
+                             to_state=c.state, actor_id=who.id, at=at, note=note,
+                             level=c.level, owner_id=c.owner_id))
+        s.flush()
+        self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
+        s.flush()
 
     def _apply(self, s: Session, c: Complaint, life, event: str, at: datetime) -> None:
         c.state, c.level = life.state, life.level
@@ -133,7 +138,8 @@ class ComplaintService:
         elif event in ("resolve", "dismiss"):
             c.closed_at = at
         running = {k.name: k for k in c.clocks if k.state == clockrules.RUNNING}
-        plan = clockrules.after_event(event, set(running), at, c.owner_id, self.policy.clocks)
+        plan = clockrules.after_event(event, set(running), at, c.owner_id, self.policy.clocks,
+                                      incident_open=c.incident_status == "open")
         for name in plan.stop | plan.replace:
             running[name].state = clockrules.REPLACED if name in plan.replace else clockrules.STOPPED
             running[name].ended_at = at
@@ -142,7 +148,7 @@ class ComplaintService:
                 if name not in plan.replace:
                     k.owner_id, k.level = plan.new_owner, c.level
         for start in plan.start:
-            s.add(_clock_row(c.id, start, c.level))
+            s.add(_clock_row(c.id, start, c.level, self.policy.clocks.warn_at))
 
     # ---- reads -----------------------------------------------------------------------
 
@@ -238,9 +244,12 @@ def _least_loaded_supervisor(s: Session, conflicted: set[str | None]) -> str:
     return min(candidates, key=lambda pid: (load.get(pid, 0), pid))
 
 
-def _clock_row(complaint_id: int, plan: clockrules.ClockStart, level: int) -> Clock:
+def _clock_row(complaint_id: int, plan: clockrules.ClockStart, level: int,
+               warn_at: list[float]) -> Clock:
     return Clock(complaint_id=complaint_id, name=plan.name, owner_id=plan.owner, level=level,
-                 started_at=plan.started_at, due_at=plan.due_at, state=clockrules.RUNNING)
+                 started_at=plan.started_at, due_at=plan.due_at, state=clockrules.RUNNING,
+                 next_warn_at=clockrules.next_warning(plan.started_at, plan.due_at, warn_at,
+                                                      plan.started_at))
 
 
 def _names_of(s: Session, ids: set[str | None]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from states.models import Complaint
 def lifecycle_of(c: Complaint, against_unit: str | None = None) -> Lifecycle:
     return Lifecycle(state=c.state, level=c.level, owner=c.owner_id, against=c.against_id,
                      against_unit=against_unit, verified=c.verified_at is not None,
-                     arrived=c.arrived_at is not None)
+                     arrived=c.arrived_at is not None, incident_open=c.incident_status == "open")
 
 
 def complaint_dict(c: Complaint, names: dict[str, str], now: datetime,
@@ -32,6 +32,7 @@ def complaint_dict(c: Complaint, names: dict[str, str], now: datetime,
         "owner": c.owner_id,
         "owner_name": names.get(c.owner_id),
         "level": c.level,
+        "incident": c.incident_status,
         "received_at": local_iso(c.received_at),
         "verified_at": local_iso(c.verified_at),
         "closed_at": local_iso(c.closed_at),

@@ -41,6 +41,7 @@ ALLOWED = {
     ("on_site", "resolve"): "resolved",
     ("on_site", "escalate"): "escalated",
     ("escalated", "verify"): "verified",
+    ("escalated", "arrive"): "on_site",
     ("escalated", "dismiss"): "dismissed",
     ("escalated", "escalate"): "escalated",
 }
@@ -63,12 +64,13 @@ def test_every_state_event_pair(state, event):
         assert c.state == expected
 
 
-def test_escalated_follows_the_same_order_verify_arrive_resolve():
+def test_escalated_continues_where_the_complaint_stood():
     c = life("escalated", level=1, owner="zhou")
-    assert allowed_events(c, EXECUTOR) == ["verify", "dismiss", "escalate"]
+    # Example C: the new owner may come on site although nobody verified yet.
+    assert allowed_events(c, EXECUTOR) == ["verify", "arrive", "dismiss", "escalate"]
     c = life("escalated", level=1, owner="zhou", verified=True)
     assert allowed_events(c, EXECUTOR) == ["arrive", "dismiss", "escalate"]
-    assert "须先核实" in refusal(life("escalated", owner="zhou", level=1), "arrive", EXECUTOR)
+    assert "已到场" in refusal(life("escalated", owner="zhou", level=1, arrived=True), "arrive", EXECUTOR)
     c = life("escalated", level=1, owner="zhou", verified=True, arrived=True)
     assert allowed_events(c, EXECUTOR) == ["resolve", "dismiss", "escalate"]
     assert fire(c, "resolve", EXECUTOR) == "resolved"
@@ -127,6 +129,12 @@ def test_system_and_complainant_may_only_escalate():
 
 def test_unknown_event_is_refused_by_name():
     assert "unknown event 'close'" in refusal(life("received"), "close", OWNER)
+
+
+def test_an_open_incident_blocks_resolve():
+    c = life("on_site", incident_open=True)
+    assert "质量事故" in refusal(c, "resolve", OWNER)
+    assert refusal(life("on_site"), "resolve", OWNER) is None
 
 
 def test_refusal_names_state_and_allowed_events_without_actor():

@@ -30,8 +30,10 @@ CONTEXT = {
                                                  "worst_count": 3, "dismissal_recommended": True}]),
     "dismissal_recommendation": dict(month="2026-11", name="张三", unit="开票室", worst_count=3),
     "service_star": dict(month="2026-11", name="小王", unit="开票室", star={"streak": 3, "reward": 1500}),
-    "incident_step": dict(complaint_id=7, step="investigated", step_label="调查", status="due",
-                          status_label="待完成", due="11-04 09:00"),
+    "incident_step": dict(complaint_id=7, step="investigated", step_label="调查", status="opened",
+                          status_label="已上报", due="11-04 09:00"),
+    "clock_breach": dict(complaint_id=7, clock="escalation", clock_label="升级处理", due="13:30",
+                         owner_name="董石"),
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -44,7 +46,7 @@ def test_every_kind_has_a_context_here():
 def test_each_kind_renders_chinese_first_english_second(kind):
     d = draft(kind, "someone", about=7, **CONTEXT[kind])
     zh, _, en = d.subject.partition(" / ")
-    for name in ("周华", "小王", "张三", "李四"):  # names stay names in English
+    for name in ("周华", "小王", "张三", "李四", "董石"):  # names stay names in English
         en = en.replace(name, "")
     assert CJK.search(zh) and en and not CJK.search(en)
     first_body_line = d.body.splitlines()[0]

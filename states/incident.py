@@ -1,0 +1,146 @@
+"""The quality-incident procedure (seed 二.5, rules.md §3).
+
+A request the window cannot solve is reported: the complaint climbs one rung
+(the report goes up), and the policy's steps start, each a clock due a number
+of hours after the report. The clock watch breaks missed steps like any other
+clock (penalty to the owner, one rung up). Steps are completed in order by the
+owner or a higher rung; the last one closes the procedure, and only then can
+the complaint be resolved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, InvalidInput, Refused
+from core.policy import IncidentStep as StepPolicy
+from core.timeutil import as_utc, local_iso
+from states.clocks import REPLACED, REPLACED_BY_INCIDENT, RUNNING, STOPPED, ClockStart
+from states.events import IncidentStep
+from states.machine import FINAL_STATES, TOP_LEVEL, not_the_accused, owner_or_higher
+from states.models import Clock, Complaint, ComplaintEvent
+from states.service import ComplaintService, _actor, _check_time_order, _clock_row, _complaint
+from states.views import lifecycle_of
+
+PREFIX = "incident:"
+
+
+def step_plan(at: datetime, owner: str | None, steps: list[StepPolicy]) -> list[ClockStart]:
+    return [ClockStart(PREFIX + st.name, owner, at, at + timedelta(hours=st.hours)) for st in steps]
+
+
+class IncidentService:
+    def __init__(self, service: ComplaintService):
+        self.service = service
+        self.steps = service.policy.incident.steps
+
+    def open(self, complaint_id: int, actor: str, note: str | None = None,
+             at: datetime | None = None) -> dict:
+        """Report the incident: escalate one rung (if any is left) and start the steps."""
+        svc = self.service
+        at = as_utc(at) if at else svc.now()
+        with svc.db.transaction() as s:
+            c = _complaint(s, complaint_id)
+            who = _actor(s, actor)
+            _check_time_order(c, at)
+            if c.incident_status is not None:
+                raise Refused(f"#{c.id}: the incident procedure is already {c.incident_status} "
+                              "质量事故程序已启动", state=c.state)
+            if c.state in FINAL_STATES:
+                raise Refused(f"#{c.id} {c.state}: closed complaints open no incident 已结案", state=c.state)
+            reason = f"质量事故：窗口无法解决，上报处理 / quality incident reported{': ' + note if note else ''}"
+            c.incident_status = "open"  # before the escalation: it starts no escalation clock then
+            if c.level < TOP_LEVEL:
+                svc._change(s, c, "escalate", who, reason, at)
+            else:
+                self._guard(c, who)
+            for k in c.clocks:
+                if k.state == RUNNING and k.name in REPLACED_BY_INCIDENT:
+                    k.state, k.ended_at = REPLACED, at
+            for plan in step_plan(at, c.owner_id, self.steps):
+                s.add(_clock_row(c.id, plan, c.level, svc.policy.clocks.warn_at))
+            s.add(ComplaintEvent(complaint_id=c.id, event="incident_open", from_state=c.state,
+                                 to_state=c.state, actor_id=who.id, at=at, note=note,
+                                 level=c.level, owner_id=c.owner_id))
+            s.flush()
+            first = self.steps[0]
+            svc._tell(s, IncidentStep(c.id, "reported", "上报", "opened", c.owner_id, c.unit_code,
+                                      first.name, first.label, at + timedelta(hours=first.hours), at))
+            s.flush()
+            s.refresh(c)  # reload clocks and history with what this change added
+            return self._show(s, c)
+
+    def complete(self, complaint_id: int, step: str, actor: str, note: str | None = None,
+                 at: datetime | None = None) -> dict:
+        svc = self.service
+        at = as_utc(at) if at else svc.now()
+        names = [st.name for st in self.steps]
+        if step not in names:
+            raise InvalidInput(f"STEP: unknown step '{step}' 未知步骤 (one of {', '.join(names)})")
+        with svc.db.transaction() as s:
+            c = _complaint(s, complaint_id)
+            who = _actor(s, actor)
+            _check_time_order(c, at)
+            if c.incident_status != "open":
+                raise Refused(f"#{c.id}: no open incident procedure 无进行中的质量事故程序", state=c.state)
+            self._guard(c, who)
+            clocks = {k.name: k for k in c.clocks if k.name.startswith(PREFIX)}
+            # Steps not yet done, in order; a broken step still has to be done (late).
+            done = {h.event.removeprefix(PREFIX) for h in c.history if h.event.startswith(PREFIX)}
+            pending = [n for n in names if n not in done]
+            if not pending or pending[0] != step:
+                expected = pending[0] if pending else "—"
+                raise Refused(f"#{c.id}: next step is '{expected}', not '{step}' 步骤须按顺序完成",
+                              state=c.state, allowed=[expected] if pending else [])
+            clock = clocks[PREFIX + step]
+            if clock.state == RUNNING:  # a broken clock stays broken: the breach is a fact
+                won = s.execute(update(Clock).where(Clock.id == clock.id, Clock.state == RUNNING)
+                                .values(state=STOPPED, ended_at=at)
+                                .execution_options(synchronize_session=False)).rowcount
+                if not won:
+                    raise Conflict(f"#{c.id}: step '{step}' was just completed by someone else 已被他人完成")
+            last = step == names[-1]
+            if last:
+                c.incident_status = "closed"
+            s.add(ComplaintEvent(complaint_id=c.id, event=f"incident:{step}", from_state=c.state,
+                                 to_state=c.state, actor_id=who.id, at=at, note=note, level=c.level,
+                                 owner_id=c.owner_id))
+            s.flush()
+            index = names.index(step)
+            nxt = self.steps[index + 1] if not last else None
+            svc._tell(s, IncidentStep(c.id, step, self.steps[index].label, "closed" if last else "done",
+                                      c.owner_id, c.unit_code, nxt.name if nxt else None,
+                                      nxt.label if nxt else None,
+                                      clocks[PREFIX + nxt.name].due_at if nxt else None, at))
+            s.flush()
+            s.refresh(c)  # reload clocks and history with what this change added
+            return self._show(s, c)
+
+    def show(self, complaint_id: int) -> dict:
+        with self.service.db.reading() as s:
+            return self._show(s, _complaint(s, complaint_id))
+
+    def _guard(self, c: Complaint, who) -> None:
+        life = lifecycle_of(c)
+        for guard in (not_the_accused, owner_or_higher):
+            reason = guard(life, who)
+            if reason:
+                raise Refused(f"#{c.id}: {reason}", state=c.state)
+
+    def _show(self, s: Session, c: Complaint) -> dict:
+        clocks = {k.name: k for k in c.clocks if k.name.startswith(PREFIX)}
+        done = {h.event.removeprefix(PREFIX): h for h in c.history if h.event.startswith(PREFIX)}
+        steps = []
+        for st in self.steps:
+            k = clocks.get(PREFIX + st.name)
+            h = done.get(st.name)
+            steps.append({"step": st.name, "label": st.label, "hours": st.hours,
+                          "due": local_iso(k.due_at) if k else None,
+                          "clock": k.state if k else None, "owner": k.owner_id if k else None,
+                          "done": h is not None, "done_at": local_iso(h.at) if h else None,
+                          "done_by": h.actor_id if h else None})
+        return {"complaint": c.id, "status": c.incident_status, "state": c.state, "level": c.level,
+                "owner": c.owner_id, "steps": steps}

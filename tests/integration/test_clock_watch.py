@@ -1,0 +1,193 @@
+"""The clock watch and the incident procedure on both databases; worked example C through the CLI."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import Refused
+from core.timeutil import BUSINESS_TZ
+from jiandu.cli import main
+from notifications.models import OutboxMessage
+from notifications.notifier import OutboxNotifier
+from scoring import result_to_json, score_month
+from scoring.facts import read_month_facts
+from states.incident import IncidentService
+from states.models import ComplaintEvent
+from states.service import ComplaintService
+from states.watch import ClockWatch
+
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=BUSINESS_TZ)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def svc(org_db, policy):
+    from core.settings import Settings
+
+    return ComplaintService(org_db, policy, now=lambda: at(0).astimezone(UTC),
+                            listener=OutboxNotifier(Settings(), policy))
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
+
+    def run(*args):
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return json.loads(out) if "--json" in args else out
+
+    run("init", "--sample")
+    return run
+
+
+def test_worked_example_c_through_the_cli(cli, db_url, policy):
+    c = cli("complaint", "new", "--window", "wb-1", "--source", "customer", "--category", "attitude",
+            "--text", "没人理", "--at", "2026-11-03T09:00+08:00", "--json")
+    chen = c["owner"]  # the assigned supervisor (陈 in the example)
+    assert cli("clocks", "check", "--now", "2026-11-03T09:29+08:00", "--json")["broken"] == []
+    report = cli("clocks", "check", "--now", "2026-11-03T09:30+08:00", "--json")
+    assert [(b["clock"], b["owner"], b["escalated"], b["level"], b["new_owner"]) for b in report["broken"]] \
+        == [("respond", chen, True, 1, "zhouhua")]
+    shown = cli("complaint", "show", str(c["id"]), "--json")
+    escalation = [k for k in shown["clocks"] if k["name"] == "escalation"]
+    assert [(k["due"], k["owner"]) for k in escalation] == [("2026-11-03T11:30:00+08:00", "zhouhua")]
+    cli("complaint", "advance", str(c["id"]), "arrive", "--by", "zhouhua", "--at", "2026-11-03T11:20+08:00")
+    cli("complaint", "advance", str(c["id"]), "resolve", "--by", "zhouhua", "--at", "2026-11-03T12:00+08:00")
+    assert cli("clocks", "check", "--now", "2026-11-03T13:00+08:00", "--json")["broken"] == []
+    from core.db import Database
+
+    db = Database(db_url)
+    with db.reading() as s:
+        result = result_to_json(score_month(read_month_facts(s, "2026-11"), policy))
+    db.dispose()
+    lines = result["people"][chen]["lines"]
+    assert [(ln["rule"], ln["points"]) for ln in lines] == [("inactivity", 3)]
+    assert "respond" in lines[0]["reason"] or "回复" in lines[0]["reason"]
+    assert result["people"]["zhouhua"]["deductions"] == 0
+
+
+def test_example_c_when_the_executor_also_does_nothing(svc, org_db):
+    c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
+    watch = ClockWatch(svc)
+    watch.check(at(30))
+    report = watch.check(at(150))
+    assert [(b["clock"], b["owner"], b["level"], b["new_owner"]) for b in report.broken] == [
+        ("escalation", "zhouhua", 2, "baihong")]
+    clocks = {(k["name"], k["state"]): k for k in svc.get(c["id"])["clocks"]}
+    assert clocks[("escalation", "running")]["due"] == "2026-11-03T13:30:00+08:00"
+
+
+def test_a_late_watch_catches_up_rung_by_rung(svc):
+    c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
+    report = ClockWatch(svc).check(at(60 * 8))  # nobody looked all day
+    # 09:30 → 总执行, 11:30 → 组长, 13:30 → 董事长, 15:30 recorded at the top.
+    assert [(b["due"][11:16], b["level"], b["escalated"]) for b in report.broken] == [
+        ("09:30", 1, True), ("11:30", 2, True), ("13:30", 3, True), ("15:30", 3, False)]
+    assert svc.get(c["id"])["owner"] == "dongshi"
+
+
+def test_above_the_chairman_breaks_are_recorded_not_escalated(svc, org_db):
+    c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
+    watch = ClockWatch(svc)
+    watch.check(at(60 * 5))
+    report = watch.check(at(60 * 25))  # the resolve clock (24 h) breaks at the top rung
+    assert [(b["clock"], b["escalated"], b["owner"]) for b in report.broken] == [
+        ("escalation", False, "dongshi"), ("resolve", False, "dongshi")]
+    assert svc.get(c["id"])["level"] == 3
+    with org_db.reading() as s:
+        kinds = [m.recipient for m in s.scalars(select(OutboxMessage)
+                                                .where(OutboxMessage.kind == "clock_breach"))]
+    assert sorted(kinds) == ["dongshi", "dongshi", "wuqing", "wuqing", "zhouhua", "zhouhua"]
+
+
+def test_running_twice_or_twice_at_once_never_breaks_twice(svc, org_db):
+    ids = [svc.create(window="wb-1", source="customer", category="attitude", text=str(i), at=T0)["id"]
+           for i in range(6)]
+    assert ClockWatch(svc).check(at(29)).broken == []
+    reports = []
+    barrier = threading.Barrier(2)
+
+    def watch():
+        barrier.wait()
+        reports.append(ClockWatch(svc).check(at(31)))
+
+    threads = [threading.Thread(target=watch) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    broken = [b for r in reports for b in r.broken]
+    assert sorted(b["complaint"] for b in broken) == sorted(ids)
+    assert ClockWatch(svc).check(at(31)).broken == []
+    with org_db.reading() as s:
+        escalations = s.scalar(select(func.count()).select_from(ComplaintEvent)
+                               .where(ComplaintEvent.event == "escalate"))
+    assert escalations == len(ids)
+
+
+def test_warnings_at_half_and_four_fifths_once_each(svc, org_db):
+    svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
+    watch = ClockWatch(svc)
+    assert [(w["clock"], w["percent"]) for w in watch.check(at(15)).warned] == [("respond", 50)]
+    assert watch.check(at(16)).warned == []
+    assert [(w["clock"], w["percent"]) for w in watch.check(at(24)).warned] == [("respond", 80)]
+    assert watch.check(at(25)).warned == []
+    # The on-site clock (2 h): 50 % at 10:00. A late watch warns once, at the highest point passed.
+    assert [(w["clock"], w["percent"]) for w in watch.check(at(29)).warned] == []
+    with org_db.reading() as s:
+        warnings = s.scalar(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.kind == "clock_warning"))
+    assert warnings == 2
+
+
+def test_incident_procedure_steps_escalation_and_resolve_guard(svc, org_db):
+    incidents = IncidentService(svc)
+    c = svc.create(window="wb-1", source="customer", category="dispute", text="货少了",
+                   against="lisi", at=T0)
+    owner = c["owner"]
+    svc.advance(c["id"], "verify", owner, None, at(10))
+    svc.advance(c["id"], "arrive", owner, None, at(40))
+    opened = incidents.open(c["id"], owner, "无法当场解决", at(60))
+    assert opened["status"] == "open" and opened["level"] == 1 and opened["owner"] == "zhouhua"
+    assert [(st["step"], st["due"]) for st in opened["steps"]] == [
+        ("investigated", "2026-11-04T10:00:00+08:00"),
+        ("corrective_action", "2026-11-06T10:00:00+08:00"),
+        ("closed", "2026-11-10T10:00:00+08:00")]
+    with pytest.raises(Refused, match="质量事故"):
+        svc.advance(c["id"], "resolve", "zhouhua", None, at(70))
+    with pytest.raises(Refused, match="next step is 'investigated'"):
+        incidents.complete(c["id"], "closed", "zhouhua", None, at(70))
+    incidents.complete(c["id"], "investigated", "zhouhua", "查明原因", at(60 * 20))
+    # The corrective action is missed: the step breaks and the complaint climbs like any clock.
+    report = ClockWatch(svc).check(at(60 * 73))
+    assert ("incident:corrective_action", "zhouhua", 2) in [(b["clock"], b["owner"], b["level"])
+                                                             for b in report.broken]
+    done = incidents.complete(c["id"], "corrective_action", "baihong", None, at(60 * 74))
+    assert [s["done"] for s in done["steps"]] == [True, True, False]
+    assert done["steps"][1]["clock"] == "broken"  # done late: the breach stays on record
+    closed = incidents.complete(c["id"], "closed", "baihong", "客户确认", at(60 * 80))
+    assert closed["status"] == "closed"
+    assert svc.advance(c["id"], "resolve", "baihong", None, at(60 * 81))["state"] == "resolved"
+    with org_db.reading() as s:
+        kinds = {m.kind for m in s.scalars(select(OutboxMessage))}
+    assert "incident_step" in kinds
+
+
+def test_incident_through_advance_reason(cli):
+    c = cli("complaint", "new", "--window", "ul-1", "--source", "customer", "--category", "other",
+            "--text", "卸不了", "--at", "2026-11-03T09:00+08:00", "--json")
+    out = cli("complaint", "advance", str(c["id"]), "escalate", "--reason", "incident", "--by", c["owner"],
+              "--at", "2026-11-03T09:10+08:00", "--json")
+    assert out["incident"] == "open" and out["level"] == 1
+    shown = cli("incident", "show", str(c["id"]), "--json")
+    assert [st["step"] for st in shown["steps"]] == ["investigated", "corrective_action", "closed"]
