@@ -3,8 +3,8 @@
 from core.db import Base
 from core.org import OrgLoad, Person, Position, Unit, Window
 from notifications.models import OutboxMessage
-from scoring.models import MonthOutcome, Praise, StarNomination
+from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 from states.models import Clock, Complaint, ComplaintEvent
 
-__all__ = ["Base", "Clock", "Complaint", "ComplaintEvent", "MonthOutcome", "OrgLoad", "OutboxMessage", "Person",
+__all__ = ["Adjustment", "LedgerLine", "MonthClose", "Base", "Clock", "Complaint", "ComplaintEvent", "MonthOutcome", "OrgLoad", "OutboxMessage", "Person",
            "Position", "Praise", "StarNomination", "Unit", "Window"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -47,3 +47,51 @@ class MonthOutcome(Base):
     person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     star_unit: Mapped[str | None] = mapped_column(String(64))
     worst: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MonthClose(Base):
+    """A month's close: a draft (replaced by every close) until it is published, then frozen."""
+
+    __tablename__ = "month_close"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # draft | published
+    policy_version: Mapped[str] = mapped_column(String(20))
+    facts_digest: Mapped[str] = mapped_column(String(64))  # what the ledger was computed from
+    result: Mapped[dict] = mapped_column(JSON)  # the `jiandu score` JSON of the month
+    drafts: Mapped[int] = mapped_column(Integer, default=0)
+    closed_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LedgerLine(Base):
+    """One line of a month's ledger, queryable (the result JSON holds the same lines)."""
+
+    __tablename__ = "ledger_line"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)
+    money: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(100))
+    reason_zh: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text)
+
+
+class Adjustment(Base):
+    """A correction of a published month, booked in an open month (rules.md §4)."""
+
+    __tablename__ = "adjustment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    points: Mapped[int] = mapped_column(Integer)
+    corrects: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
