@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 6
     outbox_backoff_seconds: int = 30   # doubles with every failed try
     outbox_lease_seconds: int = 300    # a claimed message not settled by then is claimed again
+    # Month notices (HTML, spreadsheet) are written here, one folder per month.
+    notice_dir: Path = Path("var") / "notices"
+    # Show staff names masked (张*) on published notices.
+    mask_names: bool = False
     # Non-urgent messages wait out the quiet hours (Asia/Shanghai); "" disables them.
     quiet_hours: str = "22:00-07:00"
 

@@ -27,10 +27,12 @@ complaint_app = typer.Typer(no_args_is_help=True, help="投诉 / complaints and 
 app.add_typer(org_app, name="org")
 clocks_app = typer.Typer(no_args_is_help=True, help="时限 / the clock watch.")
 incident_app = typer.Typer(no_args_is_help=True, help="质量事故处理程序 / the quality-incident procedure.")
+month_app = typer.Typer(no_args_is_help=True, help="月度考核 / the month close (president's office).")
 outbox_app = typer.Typer(no_args_is_help=True, help="消息发件箱 / the outbox of messages.")
 app.add_typer(complaint_app, name="complaint")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(clocks_app, name="clocks")
+app.add_typer(month_app, name="month")
 app.add_typer(incident_app, name="incident")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
@@ -65,6 +67,11 @@ class _Context:
 
             self._policy = load_policy(self.settings.policy_path)
         return self._policy
+
+    def months(self):
+        from workflows.monthclose import MonthCloseService
+
+        return MonthCloseService(self.db, self.policy, self.settings)
 
     def complaints(self):
         """The complaint service, telling the outbox of every change (same transaction)."""
@@ -300,6 +307,72 @@ def _incident_text(d: dict) -> str:
         out.append(f"  {mark} {st['label']} {st['step']:<18} 截止 due {(st['due'] or '—')[5:16]}"
                    + (f"  done {st['done_at'][5:16]} by {st['done_by']}" if st["done"] else ""))
     return "\n".join(out)
+
+
+# ---- the month ------------------------------------------------------------------------------
+
+MonthArg = Annotated[str, typer.Argument(metavar="MONTH", help="YYYY-MM (Asia/Shanghai)")]
+ByOpt = Annotated[str, typer.Option("--by", help="操作人 / who acts")]
+
+
+def _month_text(d: dict) -> str:
+    from jiandu.render import score_text
+
+    head = (f"{d['month']} [{'已公布 published' if d['status'] == 'published' else '草稿 draft'}] "
+            f"第 {d['drafts']} 稿 draft no. · 关账 closed {d['closed_at'][:16]} by {d['closed_by']}")
+    if d.get("published_at"):
+        head += f" · 公布 published {d['published_at'][:16]} by {d['published_by']}"
+    return head + "\n" + score_text(d)
+
+
+@month_app.command("close")
+def month_close(month: MonthArg, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """关账（草稿）/ close the month as a draft; closing again replaces the draft."""
+    data = _Context().months().close(month, by)
+    _emit(data, as_json, _month_text(data))
+
+
+@month_app.command("publish")
+def month_publish(month: MonthArg, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """公布（冻结）/ publish: freeze the month, queue every message, write the notice."""
+    data = _Context().months().publish(month, by)
+    _emit(data, as_json, _month_text(data))
+
+
+@month_app.command("show")
+def month_show(month: MonthArg, as_json: JsonOpt = False) -> None:
+    """查看月度结果 / the month's ledger with its status and policy version."""
+    data = _Context().months().show(month)
+    _emit(data, as_json, _month_text(data))
+
+
+@month_app.command("nominate")
+def month_nominate(month: MonthArg, unit: Annotated[str, typer.Argument(metavar="UNIT")],
+                   person: Annotated[str, typer.Argument(metavar="PERSON")], by: ByOpt,
+                   as_json: JsonOpt = False) -> None:
+    """提名服务明星 / the supervision team nominates a unit's service star."""
+    data = _Context().months().nominate(month, unit, person, by)
+    _emit(data, as_json, f"已提名 nominated: {data['month']} {data['unit']} → {data['person']}")
+
+
+@month_app.command("adjust")
+def month_adjust(month: MonthArg, person: Annotated[str, typer.Argument(metavar="PERSON")],
+                 points: Annotated[int, typer.Option("--points", help="加扣分（负数为返还）/ deduction, negative gives back")],
+                 corrects: Annotated[str, typer.Option("--corrects", help="更正对象 e.g. 2026-10/c7")],
+                 reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
+                 by: ByOpt, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """更正已公布月份（记入本月）/ correct a published month with a line in this open month."""
+    data = _Context().months().adjust(month, person, points, corrects, reason, by, _time(at))
+    _emit(data, as_json, f"已调整 adjusted: {data['month']} {data['person']} {data['points']:+d} ({data['corrects']})")
+
+
+@app.command()
+def praise(person: Annotated[str, typer.Argument(metavar="PERSON")], by: ByOpt,
+           note: Annotated[str | None, typer.Option("--note")] = None, at: AtOpt = None,
+           as_json: JsonOpt = False) -> None:
+    """记录表扬 / record praise for a person (counts towards the service star)."""
+    data = _Context().months().praise(person, by, note, _time(at))
+    _emit(data, as_json, f"已记录表扬 praise recorded: {data['person']} by {data['by']}")
 
 
 # ---- outbox ------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from core.errors import InvalidInput
 from core.org import Person as PersonRow
 from core.org import Unit
 from core.timeutil import BUSINESS_TZ
-from scoring.model import Breach, Complaint, MonthFacts, Person
+from scoring.model import Adjustment, Breach, Complaint, MonthFacts, Person
+from scoring.models import Adjustment as AdjustmentRow
 from scoring.models import MonthOutcome, Praise, StarNomination
 from states.clocks import BROKEN
 from states.models import Clock
@@ -42,12 +43,18 @@ def read_month_facts(s: Session, month: str) -> MonthFacts:
     start, end = month_bounds(month)
     complaints = _complaints(s, start, end)
     breaches = _breaches(s, start, end)
-    referenced = {c.against for c in complaints} | {b.owner for b in breaches}
+    adjustments = tuple(
+        Adjustment(person=a.person_id, points=a.points, corrects=a.corrects, reason=a.reason)
+        for a in s.scalars(select(AdjustmentRow).where(AdjustmentRow.month == month)
+                           .order_by(AdjustmentRow.id)))
+    referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
+                  | {a.person for a in adjustments})
     return MonthFacts(
         month=month,
         people=_people(s, referenced),
         complaints=complaints,
         breaches=breaches,
+        adjustments=adjustments,
         praise=_praise(s, start, end),
         nominations=dict(s.execute(select(StarNomination.unit_code, StarNomination.person_id)
                                    .where(StarNomination.month == month)).all()),

@@ -1,0 +1,176 @@
+"""The month close on both databases: a month replayed with --at, drafts, publish, history, races."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import Forbidden, InvalidInput, Refused
+from core.settings import Settings
+from jiandu.cli import main
+from notifications.models import OutboxMessage
+from scoring import result_to_json, score_month
+from scoring.facts import read_month_facts
+from scoring.models import LedgerLine, MonthOutcome
+from workflows.monthclose import MonthCloseService
+
+STATUS_KEYS = {"status", "drafts", "closed_by", "closed_at", "published_by", "published_at"}
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
+    monkeypatch.setenv("JIANDU_NOTICE_DIR", str(tmp_path / "notices"))
+    monkeypatch.setenv("JIANDU_OUTBOX_DIR", str(tmp_path / "outbox"))
+
+    def run(*args, expect=0):
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        assert code == expect, err
+        return json.loads(out) if "--json" in args and code == 0 else err
+
+    run("init", "--sample")
+    return run
+
+
+def replay_november(cli):
+    """Worked example A (张三) and B (小王), one breach, with --at."""
+    def complaint(window, category, source, against, received, verified):
+        c = cli("complaint", "new", "--window", window, "--source", source, "--category", category,
+                "--text", "…", "--against", against, "--at", received, "--json")
+        cli("complaint", "advance", str(c["id"]), "verify", "--by", c["owner"], "--at", verified, "--json")
+        return c
+
+    complaint("inv-1", "attitude", "customer", "zhangsan", "2026-11-03T09:00", "2026-11-03T09:20")
+    complaint("inv-1", "dispute", "customer", "zhangsan", "2026-11-10T09:00", "2026-11-10T09:20")
+    complaint("inv-2", "attitude", "coordination", "zhangsan", "2026-11-20T09:00", "2026-11-20T09:20")
+    late = cli("complaint", "new", "--window", "wb-1", "--source", "customer", "--category", "other",
+               "--text", "没人来", "--at", "2026-11-21T09:00", "--json")
+    cli("clocks", "check", "--now", "2026-11-21T09:31", "--json")
+    for day in (2, 4, 6, 8):
+        cli("praise", "xiaowang", "--by", "lizhu", "--at", f"2026-11-{day:02d}T12:00", "--json")
+    cli("praise", "xiaozhao", "--by", "lizhu", "--at", "2026-11-09T12:00", "--json")
+    return late
+
+
+def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
+    late = replay_november(cli)
+    assert "only president_office" in cli("month", "close", "2026-11", "--by", "lizhu", expect=2)
+    draft = cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    assert draft["status"] == "draft" and draft["policy_version"] == policy.version
+
+    # The ledger equals the engine's own result for the same facts.
+    from core.db import Database
+
+    db = Database(db_url)
+    with db.reading() as s:
+        engine = result_to_json(score_month(read_month_facts(s, "2026-11"), policy))
+    assert {k: v for k, v in draft.items() if k not in STATUS_KEYS} == engine
+    zs = draft["people"]["zhangsan"]
+    assert (zs["deductions"], zs["score"], zs["fine"], zs["worst"]) == (40, 60, 500, True)
+    def points(pid, rule):
+        return sum(ln["points"] for ln in draft["people"][pid]["lines"] if ln["rule"] == rule)
+
+    assert points("lizhu", "complaint.supervisor") == 9 and points("wangzong", "complaint.leader") == 3
+    assert points(late["owner"], "inactivity") == 3
+    assert draft["stars"]["invoicing"]["person"] == "xiaowang"
+    assert (tmp_path / "notices" / "2026-11" / "notice-draft.html").exists()
+
+    again = cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    assert again["drafts"] == 2
+    assert {k: v for k, v in again.items() if k not in STATUS_KEYS} == engine
+    with db.reading() as s:
+        lines = s.scalar(select(func.count()).select_from(LedgerLine).where(LedgerLine.month == "2026-11"))
+    assert lines == sum(len(p["lines"]) for p in engine["people"].values())
+
+    published = cli("month", "publish", "2026-11", "--by", "wuqing", "--json")
+    assert published["status"] == "published"
+    with db.reading() as s:
+        queued = s.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.kind.in_(["month_results", "worst_rating", "service_star"])))
+        outcomes = {(o.person_id, o.star_unit, o.worst) for o in s.scalars(select(MonthOutcome))}
+    people_with_lines = sum(1 for p in engine["people"].values() if p["lines"])
+    assert queued >= people_with_lines + 2  # + worst rating to the president's office (2 people)
+    assert ("zhangsan", None, True) in outcomes and ("xiaowang", "invoicing", False) in outcomes
+    assert cli("month", "publish", "2026-11", "--by", "wuqing", "--json") == published  # twice: nothing
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)
+                        .where(OutboxMessage.kind == "month_results")) == people_with_lines
+    assert "never closed again" in cli("month", "close", "2026-11", "--by", "wuqing", expect=2)
+    shown = cli("month", "show", "2026-11", "--json")
+    assert shown["status"] == "published" and shown["people"] == engine["people"]
+    folder = tmp_path / "notices" / "2026-11"
+    assert (folder / "notice.html").exists() and (folder / "notice.xlsx").stat().st_size > 0
+    assert "张三" in (folder / "notice.html").read_text(encoding="utf-8")
+    db.dispose()
+
+
+def test_the_next_month_sees_the_published_history(cli):
+    replay_november(cli)
+    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "publish", "2026-11", "--by", "wuqing", "--json")
+    cli("praise", "xiaowang", "--by", "lizhu", "--at", "2026-12-03T12:00", "--json")
+    cli("month", "adjust", "2026-12", "zhangsan", "--points", "-5", "--corrects", "2026-11/1",
+        "--reason", "申诉成立 appeal upheld", "--by", "wuqing", "--json")
+    december = cli("month", "close", "2026-12", "--by", "wuqing", "--json")
+    assert december["stars"]["invoicing"]["streak"] == 2 and december["stars"]["invoicing"]["reward"] == 1000
+    zs = december["people"]["zhangsan"]
+    assert zs["deductions"] == -5 and zs["score"] == 105  # points given back: baseline − (−5)
+    assert [ln["source"] for ln in zs["lines"]] == ["2026-11/1"]
+    assert "must name an earlier published month" in cli(
+        "month", "adjust", "2026-12", "zhangsan", "--points", "2", "--corrects", "2026-10/9",
+        "--reason", "x", "--by", "wuqing", expect=2)
+
+
+def test_publish_refuses_a_stale_draft(cli):
+    replay_november(cli)
+    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    c = cli("complaint", "new", "--window", "gate-1", "--source", "customer", "--category", "attitude",
+            "--text", "x", "--against", "guoqi", "--at", "2026-11-25T09:00", "--json")
+    cli("complaint", "advance", str(c["id"]), "verify", "--by", c["owner"], "--at", "2026-11-25T09:10", "--json")
+    assert "changed since the draft" in cli("month", "publish", "2026-11", "--by", "wuqing", expect=2)
+    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    assert cli("month", "publish", "2026-11", "--by", "wuqing", "--json")["status"] == "published"
+
+
+def test_nominations_and_praise_are_checked(org_db, policy, tmp_path):
+    months = MonthCloseService(org_db, policy, Settings(notice_dir=tmp_path),
+                               now=lambda: datetime(2026, 11, 28, tzinfo=UTC))
+    with pytest.raises(Forbidden):
+        months.nominate("2026-11", "gate", "linba", "linba")
+    with pytest.raises(InvalidInput, match="not of unit"):
+        months.nominate("2026-11", "gate", "lisi", "baihong")
+    with pytest.raises(InvalidInput, match="MONTH"):
+        months.nominate("2026-13", "gate", "linba", "baihong")
+    assert months.nominate("2026-11", "gate", "linba", "baihong")["person"] == "linba"
+    assert months.nominate("2026-11", "gate", "guoqi", "baihong")["person"] == "guoqi"  # replaces
+    with pytest.raises(Refused):
+        months.praise("linba", "linba")
+    result = months.close("2026-11", "zhouhua")
+    assert result["stars"]["gate"]["person"] == "guoqi"
+
+
+def test_two_closes_at_once_leave_one_consistent_draft(org_db, policy, tmp_path):
+    months = MonthCloseService(org_db, policy, Settings(notice_dir=tmp_path))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def close():
+        barrier.wait()
+        results.append(months.close("2026-11", "wuqing"))
+
+    threads = [threading.Thread(target=close) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2
+    final = months.show("2026-11")
+    assert final["drafts"] == 2
+    with org_db.reading() as s:
+        lines = s.scalar(select(func.count()).select_from(LedgerLine))
+    assert lines == sum(len(p["lines"]) for p in final["people"].values())

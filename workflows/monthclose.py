@@ -1,0 +1,249 @@
+"""The month close (rules.md §4, §5): draft, publish, show; nominations, praise, adjustments.
+
+Plain services, no Prefect: the flows and the CLI call these. A close reads
+the month's facts in a few set-based queries, scores them with the pure
+engine and stores the ledger as a draft (replacing the previous draft). A
+publish freezes it, records the month's stars and worst ratings for the
+history, and queues every message of §5 in the same transaction. Only the
+president's office closes and publishes; one close of a month at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.errors import Forbidden, InvalidInput, NotFound, Refused
+from core.org import Person, Unit
+from core.orgservice import org_snapshot
+from core.policy import Policy
+from core.settings import Settings
+from core.timeutil import as_utc, local_iso, utcnow
+from notifications.messages import draft
+from notifications.outbox import enqueue
+from scoring import result_to_json, score_month
+from scoring.facts import month_bounds, read_month_facts
+from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
+
+DRAFT, PUBLISHED = "draft", "published"
+NOMINATING_ROLES = ("coordinator", "executor", "supervisor")
+
+
+def digest(result: dict) -> str:
+    return hashlib.sha256(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class MonthCloseService:
+    def __init__(self, db: Database, policy: Policy, settings: Settings,
+                 now: Callable[[], datetime] = utcnow):
+        self.db, self.policy, self.settings, self.now = db, policy, settings, now
+
+    # ---- close and publish ---------------------------------------------------------------
+
+    def close(self, month: str, by: str) -> dict:
+        month_bounds(month)  # refuses a malformed month
+        with self.db.transaction() as s:
+            _require_role(s, by, "president_office", "close a month 关账")
+            self._one_at_a_time(s, month)
+            row = s.get(MonthClose, month)
+            if row is not None and row.status == PUBLISHED:
+                raise Refused(f"{month} is published: never closed again; correct it with an adjustment "
+                              "in an open month 已公布的月份不可重新关账，请在下月做调整", state=PUBLISHED)
+            result = self._score(s, month)
+            now = self.now()
+            if row is None:
+                row = MonthClose(month=month, drafts=0)
+                s.add(row)
+            row.status, row.policy_version, row.result = DRAFT, self.policy.version, result
+            row.facts_digest, row.closed_by, row.closed_at = digest(result), by, now
+            row.drafts = (row.drafts or 0) + 1
+            s.execute(delete(LedgerLine).where(LedgerLine.month == month))
+            s.add_all(_ledger_rows(month, result))
+            view = self._view(row)
+        self._write_notice(month, view, "draft")
+        return view
+
+    def publish(self, month: str, by: str) -> dict:
+        month_bounds(month)
+        with self.db.transaction() as s:
+            _require_role(s, by, "president_office", "publish a month 公布")
+            self._one_at_a_time(s, month)
+            row = s.get(MonthClose, month)
+            if row is None:
+                raise Refused(f"{month}: close a draft first 请先关账生成草稿 (jiandu month close)")
+            if row.status == PUBLISHED:
+                return self._view(row)  # publishing twice changes nothing
+            if digest(self._score(s, month)) != row.facts_digest or row.policy_version != self.policy.version:
+                raise Refused(f"{month}: the facts or the policy changed since the draft of "
+                              f"{local_iso(row.closed_at)}; close again and review 数据已变化，请重新关账并复核",
+                              state=DRAFT)
+            now = self.now()
+            row.status, row.published_by, row.published_at = PUBLISHED, by, now
+            s.add_all(_outcomes(month, row.result))
+            enqueue(s, self._month_messages(s, row.result), self.settings, now)
+            view = self._view(row)
+        self._write_notice(month, view, "published")
+        return view
+
+    def show(self, month: str) -> dict:
+        month_bounds(month)
+        with self.db.reading() as s:
+            row = s.get(MonthClose, month)
+            if row is None:
+                raise NotFound(f"{month}: not closed yet 尚未关账")
+            return self._view(row)
+
+    # ---- before the close ------------------------------------------------------------------
+
+    def nominate(self, month: str, unit: str, person: str, by: str) -> dict:
+        month_bounds(month)
+        with self.db.transaction() as s:
+            _require_role(s, by, NOMINATING_ROLES, "nominate a service star 提名服务明星")
+            _open_month(s, month)
+            u = s.get(Unit, unit)
+            if u is None or not u.active:
+                raise NotFound(f"UNIT: unknown unit '{unit}' 未知单位")
+            p = _person(s, person, "PERSON")
+            if p.unit_code != unit:
+                raise InvalidInput(f"PERSON: '{person}' is not of unit '{unit}' 不属于该单位")
+            row = s.scalar(select(StarNomination).where(StarNomination.month == month,
+                                                        StarNomination.unit_code == unit))
+            if row is None:
+                row = StarNomination(month=month, unit_code=unit)
+                s.add(row)
+            row.person_id, row.by_id, row.at = person, by, self.now()
+            return {"month": month, "unit": unit, "person": person, "by": by}
+
+    def praise(self, person: str, by: str, note: str | None = None, at: datetime | None = None) -> dict:
+        at = as_utc(at) if at else self.now()
+        with self.db.transaction() as s:
+            _person(s, person, "PERSON")
+            if by != "complainant":
+                _person(s, by, "--by")
+            if by == person:
+                raise Refused("nobody praises himself 不能表扬自己")
+            s.add(Praise(person_id=person, by_id=by, at=at, note=note))
+            return {"person": person, "by": by, "at": local_iso(at), "note": note}
+
+    def adjust(self, month: str, person: str, points: int, corrects: str, reason: str, by: str,
+               at: datetime | None = None) -> dict:
+        """Book a correction of a published month in the open ``month``."""
+        month_bounds(month)
+        at = as_utc(at) if at else self.now()
+        with self.db.transaction() as s:
+            _require_role(s, by, "president_office", "adjust 调整")
+            _open_month(s, month)
+            _person(s, person, "PERSON")
+            corrected = corrects.split("/", 1)[0]
+            target = s.get(MonthClose, corrected)
+            if target is None or target.status != PUBLISHED or corrected >= month:
+                raise InvalidInput(f"--corrects: '{corrects}' must name an earlier published month, "
+                                   "e.g. 2026-10/c7 须指向已公布的更早月份")
+            if not reason.strip():
+                raise InvalidInput("--reason: empty 须说明理由")
+            s.add(Adjustment(month=month, person_id=person, points=points, corrects=corrects,
+                             reason=reason.strip(), by_id=by, at=at))
+            return {"month": month, "person": person, "points": points, "corrects": corrects}
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _score(self, s: Session, month: str) -> dict:
+        return result_to_json(score_month(read_month_facts(s, month), self.policy))
+
+    def _one_at_a_time(self, s: Session, month: str) -> None:
+        """Serialise closes of one month, also across workers."""
+        if self.db.is_postgres:
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"jiandu-month-{month}"})
+        else:  # SQLite: take the write lock now, so the second close waits for the first
+            s.execute(update(MonthClose).where(MonthClose.month == month)
+                      .values(drafts=MonthClose.drafts))
+
+    def _view(self, row: MonthClose) -> dict:
+        return {**row.result, "status": row.status, "policy_version": row.policy_version,
+                "drafts": row.drafts, "closed_by": row.closed_by, "closed_at": local_iso(row.closed_at),
+                "published_by": row.published_by, "published_at": local_iso(row.published_at)}
+
+    def _month_messages(self, s: Session, result: dict) -> list:
+        month = result["month"]
+        people = {p.id: p for p in s.scalars(select(Person))}
+        units = {u.code: u for u in s.scalars(select(Unit))}
+        office = [p.id for p in people.values() if p.active and p.has_role("president_office")]
+
+        def name(pid):
+            return people[pid].name if pid in people else pid
+
+        def unit_name(code):
+            return units[code].name if code in units else (code or "—")
+
+        drafts = [draft("month_results", pid, month=month, name=name(pid), p=p)
+                  for pid, p in sorted(result["people"].items()) if p["lines"]]
+        worst = [{"name": name(pid), "unit": unit_name(p["unit"]), "fine": p["fine"],
+                  "worst_count": p["worst_count"], "dismissal_recommended": p["dismissal_recommended"]}
+                 for pid, p in sorted(result["people"].items()) if p["worst"]]
+        if worst:
+            drafts += [draft("worst_rating", o, month=month, worst=worst) for o in office]
+        for pid, p in sorted(result["people"].items()):
+            if p["dismissal_recommended"]:
+                drafts += [draft("dismissal_recommendation", o, month=month, name=name(pid),
+                                 unit=unit_name(p["unit"]), worst_count=p["worst_count"]) for o in office]
+        for code, star in sorted(result["stars"].items()):
+            if star["person"]:
+                head = units[code].head_id if code in units else None
+                for recipient in dict.fromkeys(r for r in (star["person"], head) if r):
+                    drafts.append(draft("service_star", recipient, month=month, name=name(star["person"]),
+                                        unit=unit_name(code), star=star))
+        return drafts
+
+    def _write_notice(self, month: str, view: dict, status: str) -> Path:
+        """The notice page and spreadsheet, derived from the stored result (re-creatable)."""
+        from notifications.notice import render_notice_html, render_notice_xlsx
+
+        folder = Path(self.settings.notice_dir) / month
+        folder.mkdir(parents=True, exist_ok=True)
+        org = org_snapshot(self.db, include_inactive=True)
+        html = render_notice_html(view, org, mask_names=self.settings.mask_names, status=status)
+        stem = "notice" if status == PUBLISHED else "notice-draft"
+        (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+        if status == PUBLISHED:
+            (folder / "notice.xlsx").write_bytes(render_notice_xlsx(view, org, mask_names=self.settings.mask_names))
+        return folder
+
+
+def _ledger_rows(month: str, result: dict) -> list[LedgerLine]:
+    return [LedgerLine(month=month, person_id=pid, rule=ln["rule"], points=ln["points"], money=ln["money"],
+                       source=ln["source"], reason_zh=ln["reason_zh"], reason_en=ln["reason_en"])
+            for pid, p in sorted(result["people"].items()) for ln in p["lines"]]
+
+
+def _outcomes(month: str, result: dict) -> list[MonthOutcome]:
+    stars = {star["person"]: unit for unit, star in result["stars"].items() if star["person"]}
+    return [MonthOutcome(month=month, person_id=pid, star_unit=stars.get(pid), worst=p["worst"])
+            for pid, p in sorted(result["people"].items()) if p["worst"] or pid in stars]
+
+
+def _person(s: Session, person_id: str, field: str) -> Person:
+    p = s.get(Person, person_id)
+    if p is None or not p.active:
+        raise NotFound(f"{field}: unknown person '{person_id}' 未知人员")
+    return p
+
+
+def _require_role(s: Session, person_id: str, roles, what: str) -> Person:
+    roles = (roles,) if isinstance(roles, str) else roles
+    p = _person(s, person_id, "--by")
+    if not any(p.has_role(r) for r in roles):
+        raise Forbidden(f"--by: {person_id} may not {what}: only {', '.join(roles)} 无权操作")
+    return p
+
+
+def _open_month(s: Session, month: str) -> None:
+    row = s.get(MonthClose, month)
+    if row is not None and row.status == PUBLISHED:
+        raise Refused(f"{month} is published 已公布: book it in an open month", state=PUBLISHED)
