@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/jiandu org show
 
 test: $(STAMP)
-	$(BIN)/pytest -n 2 tests
+	$(BIN)/pytest -n 2 --dist loadgroup tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/score_month.py

@@ -42,44 +42,11 @@ AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default:
 # ---- plumbing ------------------------------------------------------------------------
 
 
-class _Context:
-    """Settings, database and policy, built once per command, on first use."""
+def _Context():  # noqa: N802 - reads like the object it builds
+    """Settings, database, policy and services, built once per command, on first use."""
+    from workflows.runtime import Runtime
 
-    def __init__(self) -> None:
-        from core.settings import get_settings
-
-        self.settings = get_settings()
-        self._db = None
-        self._policy = None
-
-    @property
-    def db(self):
-        if self._db is None:
-            from core.db import Database
-
-            self._db = Database(self.settings.resolved_database_url())
-        return self._db
-
-    @property
-    def policy(self):
-        if self._policy is None:
-            from core.policy import load_policy
-
-            self._policy = load_policy(self.settings.policy_path)
-        return self._policy
-
-    def months(self):
-        from workflows.monthclose import MonthCloseService
-
-        return MonthCloseService(self.db, self.policy, self.settings)
-
-    def complaints(self):
-        """The complaint service, telling the outbox of every change (same transaction)."""
-        from notifications.notifier import OutboxNotifier
-        from states.service import ComplaintService
-
-        return ComplaintService(self.db, self.policy,
-                                listener=OutboxNotifier(self.settings, self.policy))
+    return Runtime.from_env()
 
 
 def _emit(data: Any, as_json: bool, text: str) -> None:
@@ -373,6 +340,19 @@ def praise(person: Annotated[str, typer.Argument(metavar="PERSON")], by: ByOpt,
     """记录表扬 / record praise for a person (counts towards the service star)."""
     data = _Context().months().praise(person, by, note, _time(at))
     _emit(data, as_json, f"已记录表扬 praise recorded: {data['person']} by {data['by']}")
+
+
+# ---- the main job ---------------------------------------------------------------------------
+
+
+@app.command()
+def serve(port: Annotated[int, typer.Option("--port", help="Prefect server port")] = 4200,
+          watch_seconds: Annotated[int, typer.Option("--watch-seconds")] = 60,
+          dispatch_seconds: Annotated[int, typer.Option("--dispatch-seconds")] = 10) -> None:
+    """启动服务 / start the Prefect server and serve every flow with its schedule (Ctrl-C stops)."""
+    from workflows.serve import serve_all
+
+    serve_all(port=port, watch_seconds=watch_seconds, dispatch_seconds=dispatch_seconds)
 
 
 # ---- outbox ------------------------------------------------------------------------------

@@ -108,3 +108,35 @@ def org_db(db):
 
     load_org_file(db, SAMPLE_ORG, datetime(2026, 11, 1, tzinfo=UTC))
     return db
+
+
+# Prefect: offline, quiet, its own home, no heartbeat wait in tests (prefect-notes.md).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+os.environ.setdefault("PREFECT_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"jiandu-prefect-{os.getpid()}"))
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    """One real Prefect server per test session (10-20 s to start; its scheduler runs, unlike
+    the test harness's temporary server), started as `jiandu serve` starts it."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from tests.receivers import free_port
+    from workflows.serve import start_server, wait_healthy
+
+    port = free_port()
+    server = start_server("127.0.0.1", port, tmp_path_factory.mktemp("prefect-home"))
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_healthy(url, timeout=180, process=server)
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except Exception:  # noqa: BLE001
+            server.kill()

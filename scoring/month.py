@@ -1,0 +1,272 @@
+"""The month close: month facts and a policy in, every person's ledger out.
+
+Pure: no clock, no database, no I/O. Same facts and policy give the same
+result, whatever the order of the input lists and the machine's time zone.
+
+One pass over the month's events in time order (complaints and deadline
+breaches merged), so that each person's n is a running count and every
+ledger comes out in time order without a sort per person.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from functools import cache, partial
+from operator import attrgetter
+
+from core.policy import Policy
+from scoring import rules
+from scoring.model import Line, MonthFacts, MonthResult, PersonResult, StarResult, UnitResult
+from scoring.wording import ordinal
+
+PERSON, SUPERVISOR, LEADER = (
+    rules.COMPLAINT_PERSON, rules.COMPLAINT_SUPERVISOR, rules.COMPLAINT_LEADER
+)
+
+
+class _Tally:
+    """One person's running state during the pass (mutable, private to the close)."""
+
+    __slots__ = ("id", "lines", "complaints", "deductions", "worst_sourced", "criticised",
+                 "earlier_worst", "worst", "fine", "reward", "breaches")
+
+    def __init__(self, pid: str) -> None:
+        self.id = pid
+        self.lines: list[Line] = []
+        self.complaints = 0
+        self.deductions = 0
+        self.worst_sourced = 0
+        self.criticised = False
+        self.earlier_worst: tuple[str, ...] = ()
+        self.worst = False
+        self.fine = 0
+        self.reward = 0
+        self.breaches = 0
+
+    def book(self, line: Line) -> None:
+        self.lines.append(line)
+        self.deductions += line.points
+
+
+@contextmanager
+def _without_cyclic_gc():
+    """The close allocates millions of acyclic objects (lines, strings); the cyclic
+    collector's repeated passes over them during the close are pure overhead."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
+    """Score one month: every person's ledger, the stars, the unit ranking."""
+    with _without_cyclic_gc():
+        return _score_month(facts, policy)
+
+
+def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
+    rates = rules.rates_from_policy(policy)
+    month = facts.month
+    people = {p.id: p for p in facts.people}
+    names = {p.id: p.name for p in facts.people}
+    tallies = {pid: _Tally(pid) for pid in people}
+
+    def tally_of(pid: str) -> _Tally:
+        # A supervisor, leader or owner absent from ``people`` still gets his ledger.
+        t = tallies.get(pid)
+        if t is None:
+            t = tallies[pid] = _Tally(pid)
+        return t
+
+    # Time order, ties by id: two stable sorts, much cheaper than one on a tuple key.
+    complaints = sorted(facts.complaints, key=attrgetter("id"))
+    complaints.sort(key=attrgetter("verified_at"))
+    breaches = sorted(facts.breaches, key=attrgetter("id"))
+    breaches.sort(key=lambda b: (b.at is None, b.at or 0))  # timeless ones last
+    next_breach = iter(breaches)
+    breach = next(next_breach, None)
+
+    # The hot rules, memoised for this close (pure functions of small values).
+    person_rule = cache(partial(rules.complaint_person, rates))
+    supervisor_rule = cache(partial(rules.complaint_supervisor, rates))
+    leader_rule = cache(partial(rules.complaint_leader, rates))
+    joint_from = min(rates.supervisor_from, rates.leader_from)
+    criticism_sources, worst_sources = rates.criticism_sources, rates.worst_sources
+    threshold = rates.worst_threshold
+    line_of = tuple.__new__  # Line(...) without the NamedTuple's Python-level __new__
+
+    for c in complaints:
+        at = c.verified_at
+        # A breach at the same moment as a complaint comes after it.
+        while breach is not None and breach.at is not None and breach.at < at:
+            _breach(rates, tally_of(breach.owner), breach)
+            breach = next(next_breach, None)
+        who, cid = c.against, c.id
+        t = tallies.get(who) or tally_of(who)
+        n = t.complaints = t.complaints + 1
+        points, zh, en = person_rule(n, c.category, at.month, at.day)
+        t.lines.append(line_of(Line, (who, PERSON, points, 0, cid, zh, en, at, None)))
+        t.deductions += points
+        if n >= joint_from:
+            name = names.get(who, who)
+            # Charged to the snapshot; never to the person himself a second time.
+            boss = c.supervisor
+            if boss is not None and boss != who:
+                charge = supervisor_rule(n, at.month, at.day)
+                if charge is not None:
+                    points, zh, en = charge
+                    b = tallies.get(boss) or tally_of(boss)
+                    line = line_of(Line, (boss, SUPERVISOR, points, 0, cid, zh, en, at, name))
+                    b.lines.append(line)
+                    b.deductions += points
+            boss = c.leader
+            if boss is not None and boss != who:
+                charge = leader_rule(n, at.month, at.day)
+                if charge is not None:
+                    points, zh, en = charge
+                    b = tallies.get(boss) or tally_of(boss)
+                    line = line_of(Line, (boss, LEADER, points, 0, cid, zh, en, at, name))
+                    b.lines.append(line)
+                    b.deductions += points
+        source = c.source
+        if source in criticism_sources and not t.criticised:
+            t.criticised = True
+            t.book(rules.criticism(c))
+        if source in worst_sources:
+            t.worst_sourced += 1
+            if t.worst_sourced == threshold:
+                _worst(rates, t, c, facts.worst_history.get(who, ()), month)
+    while breach is not None:
+        _breach(rates, tally_of(breach.owner), breach)
+        breach = next(next_breach, None)
+
+    # Everyone the facts name as someone to charge has an entry, charged or not.
+    named = set(map(attrgetter("supervisor"), facts.people))
+    named.update(map(attrgetter("leader"), facts.people))
+    named.update(map(attrgetter("supervisor"), facts.complaints))  # input order: memory order
+    named.update(map(attrgetter("leader"), facts.complaints))
+    for pid in named.difference(tallies):
+        if pid is not None:
+            tally_of(pid)
+
+    for a in sorted(facts.adjustments, key=lambda a: (a.person, a.corrects, a.points, a.reason)):
+        tally_of(a.person).book(rules.adjustment(a))
+
+    stars = _stars(facts, rates, people, names, tallies)
+    for star in stars.values():
+        if star.person is not None:
+            t = tallies[star.person]
+            t.book(rules.star_reward(rates, star.unit, month, star.person, star.streak))
+            t.reward += star.reward
+
+    starred = {s.person for s in stars.values()}
+    results = {
+        pid: _person_result(rates, tallies[pid], people.get(pid), facts, pid in starred)
+        for pid in sorted(tallies)
+    }
+    return MonthResult(
+        month=month,
+        policy_version=policy.version,
+        people=results,
+        stars=stars,
+        units=_units(facts, rates, results, tallies),
+    )
+
+
+def _breach(rates: rules.Rates, t: _Tally, breach) -> None:
+    t.book(rules.inactivity(rates, breach))
+    t.breaches += 1
+
+
+def _worst(rates: rules.Rates, t: _Tally, c, history, month: str) -> None:
+    """The complaint that reaches the threshold: worst, fine, maybe dismissal recommended."""
+    line = rules.worst_fine(rates, c)
+    t.book(line)
+    t.worst, t.fine = True, t.fine + line.money
+    t.earlier_worst = rules.earlier_worst(history, month)
+    line = rules.dismissal(rates, c, t.earlier_worst)
+    if line is not None:
+        t.book(line)
+
+
+def _person_result(rates, t: _Tally, person, facts: MonthFacts, star: bool) -> PersonResult:
+    earlier = t.earlier_worst if t.worst else rules.earlier_worst(
+        facts.worst_history.get(t.id, ()), facts.month
+    )
+    worst_count = len(earlier) + t.worst
+    return PersonResult(
+        person=t.id,
+        name=person.name if person else t.id,
+        unit=person.unit if person else None,
+        complaints=t.complaints,
+        deductions=t.deductions,
+        score=rules.score(rates, t.deductions),
+        reward=t.reward,
+        fine=t.fine,
+        criticism=t.criticised,
+        worst=t.worst,
+        worst_count=worst_count,
+        dismissal_recommended=t.worst and worst_count >= rates.dismissal_worst_count,
+        star=star,
+        lines=tuple(t.lines),
+    )
+
+
+def _stars(facts, rates, people, names, tallies) -> dict[str, StarResult]:
+    """One star per unit with staff, or vacant (二.3)."""
+    members: dict[str, list[str]] = {}
+    for p in people.values():
+        if p.unit is not None and rates.star_roles.intersection(p.roles):
+            members.setdefault(p.unit, []).append(p.id)
+    stars: dict[str, StarResult] = {}
+    for unit in sorted(members):
+        eligible, why_not = [], {}
+        for pid in members[unit]:
+            n = tallies[pid].complaints
+            if n:
+                why_not[pid] = (f"本月有{n}次投诉", f"{n} complaint(s) this month")
+            else:
+                eligible.append(pid)
+        nominee = facts.nominations.get(unit)
+        if nominee is not None and nominee in people and nominee not in why_not:
+            p = people[nominee]
+            if p.unit == unit and not rates.star_roles.intersection(p.roles):
+                why_not[nominee] = ("岗位不在评选范围", "role not eligible for star")
+        person, why_zh, why_en, tied = rules.choose_star(
+            eligible, why_not, nominee, facts.praise, names
+        )
+        streak = reward = 0
+        if person is not None:
+            streak = rules.star_streak(facts.star_history.get(person, ()), facts.month)
+            reward = rules.star_money(rates, streak)
+            why_zh += f"；连续第{streak}个月"
+            why_en += f"; {ordinal(streak)} month in a row"
+        stars[unit] = StarResult(unit, person, streak, reward, why_zh, why_en, tied)
+    return stars
+
+
+def _units(facts, rates, results, tallies) -> dict[str, UnitResult]:
+    """Per unit: heads, staff, complaints, missed deadlines, deductions; rank 1 = worst."""
+    tally: dict[str, list[int]] = {}
+    for p in facts.people:
+        if p.unit is None:
+            continue
+        t = tally.setdefault(p.unit, [0, 0, 0, 0, 0])  # people staff complaints breaches deds
+        r = results[p.id]
+        t[0] += 1
+        t[1] += bool(rates.star_roles.intersection(p.roles))
+        t[2] += r.complaints
+        t[3] += tallies[p.id].breaches
+        t[4] += r.deductions
+    order = sorted(
+        tally, key=lambda u: rules.unit_rank_key(u, tally[u][4], tally[u][0], *tally[u][2:4])
+    )
+    rank = {unit: i for i, unit in enumerate(order, start=1)}
+    return {
+        unit: UnitResult(unit, t[0], t[1], t[2], t[3], t[4], rank[unit])
+        for unit, t in sorted(tally.items())
+    }

@@ -1,0 +1,86 @@
+"""The Prefect flows for real, under one test server; on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.timeutil import BUSINESS_TZ
+from notifications.models import SENT, OutboxMessage
+from scoring.models import MonthClose
+from states.models import Clock
+from workflows.flows import clock_watch, dispatch_outbox, month_close, previous_month
+from workflows.runtime import Runtime
+
+pytestmark = pytest.mark.xdist_group("prefect")  # all on one worker: one Prefect server
+
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=BUSINESS_TZ)
+
+
+@pytest.fixture
+def runtime(org_db, db_url, monkeypatch, tmp_path, prefect_api):
+    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
+    monkeypatch.setenv("JIANDU_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("JIANDU_NOTICE_DIR", str(tmp_path / "notices"))
+    return Runtime.from_env()
+
+
+def test_the_flows_keep_the_clocks_deliver_and_draft(runtime):
+    c = runtime.complaints().create(window="wb-1", source="customer", category="attitude",
+                                    text="x", contact="13700000000", at=T0)
+    report = clock_watch(now=(T0 + timedelta(minutes=31)).isoformat())
+    assert [(b["complaint"], b["clock"], b["level"]) for b in report["broken"]] == [(c["id"], "respond", 1)]
+    assert clock_watch(now=(T0 + timedelta(minutes=31)).isoformat())["broken"] == []  # idempotent
+    sent = dispatch_outbox(now=(T0 + timedelta(minutes=32)).isoformat())
+    assert sent["sent"] >= 5 and sent["pending"] == 0
+    with runtime.db.reading() as s:
+        assert all(m.status == SENT for m in s.scalars(select(OutboxMessage)))
+    draft = month_close(month="2026-11")
+    assert draft == {"month": "2026-11", "status": "draft", "drafts": 1,
+                     "policy_version": runtime.policy.version, "people": draft["people"]}
+    with runtime.db.reading() as s:
+        assert s.get(MonthClose, "2026-11").closed_by == "system"
+
+
+def test_previous_month_in_shanghai():
+    assert previous_month(datetime(2026, 12, 1, 1, 0, tzinfo=BUSINESS_TZ)) == "2026-11"
+    assert previous_month(datetime(2026, 1, 1, 0, 30, tzinfo=BUSINESS_TZ)) == "2025-12"
+    assert previous_month(datetime(2026, 11, 30, 16, 30, tzinfo=UTC)) == "2026-11"  # Dec 1st 00:30 local
+
+
+def test_jiandu_serve_runs_the_schedules_and_stops_on_ctrl_c(runtime, db_url, prefect_api, tmp_path):
+    """The main job against a running Prefect server (production: PREFECT_API_URL set)."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    c = runtime.complaints().create(window="wb-1", source="customer", category="attitude", text="x", at=past)
+    env = {**os.environ, "JIANDU_DATABASE_URL": db_url, "PREFECT_API_URL": prefect_api}
+    jiandu = str(Path(sys.executable).parent / "jiandu")
+    proc = subprocess.Popen([jiandu, "serve", "--watch-seconds", "2", "--dispatch-seconds", "2"], env=env,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        broken = False
+        while time.monotonic() < deadline and not broken:
+            time.sleep(2)
+            with runtime.db.reading() as s:
+                broken = s.scalar(select(Clock.state).where(Clock.complaint_id == c["id"],
+                                                            Clock.name == "respond")) == "broken"
+        assert broken, "the served clock watch did not break the overdue clock"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+    text = output.decode("utf-8", "replace")
+    assert "Traceback" not in text, text[-2000:]
+    assert proc.returncode in (0, -signal.SIGINT, 130), text[-2000:]

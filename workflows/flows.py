@@ -1,0 +1,67 @@
+"""The Prefect flows: thin scripts over the services, one task per batch, never per row.
+
+    clock-watch      every minute: break what is due, warn what is close (states.watch)
+    dispatch-outbox  every few seconds: deliver due messages (notifications.outbox)
+    month-close      the 1st at 09:00 Asia/Shanghai: a draft of last month (publishing stays
+                     a person's act: `jiandu month publish`)
+
+The database is the source of truth; a flow that runs twice, or two at once,
+changes nothing twice (the services guarantee it, not Prefect).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, task
+
+from core.timeutil import BUSINESS_TZ, parse_time, utcnow
+from workflows.runtime import Runtime
+
+
+def _now(now: str | None) -> datetime:
+    return parse_time(now, "now") if now else utcnow()
+
+
+@task(name="check-clocks")
+def check_clocks(now: str | None = None) -> dict:
+    from states.watch import ClockWatch
+
+    return ClockWatch(Runtime.from_env().complaints()).check(_now(now)).as_dict()
+
+
+@task(name="deliver-due-messages", retries=2, retry_delay_seconds=5)
+def deliver_due_messages(now: str | None = None) -> dict:
+    from notifications.outbox import dispatch
+
+    rt = Runtime.from_env()
+    return dispatch(rt.db, rt.settings, _now(now))
+
+
+@task(name="close-draft")
+def close_draft(month: str, by: str) -> dict:
+    result = Runtime.from_env().months().close(month, by)
+    return {"month": result["month"], "status": result["status"], "drafts": result["drafts"],
+            "policy_version": result["policy_version"], "people": len(result["people"])}
+
+
+@flow(name="clock-watch", log_prints=False)
+def clock_watch(now: str | None = None) -> dict:
+    return check_clocks(now)
+
+
+@flow(name="dispatch-outbox", log_prints=False)
+def dispatch_outbox(now: str | None = None) -> dict:
+    return deliver_due_messages(now)
+
+
+def previous_month(now: datetime) -> str:
+    local = now.astimezone(BUSINESS_TZ)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+@flow(name="month-close", log_prints=False)
+def month_close(month: str | None = None, by: str = "system") -> dict:
+    """A draft of ``month`` (default: last month); ``system`` may close drafts, never publish."""
+    return close_draft(month or previous_month(utcnow()), by)

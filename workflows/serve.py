@@ -1,0 +1,96 @@
+"""`jiandu serve`: the main job on the embedded default.
+
+Starts a Prefect server on loopback (unless PREFECT_API_URL points at one
+already, as in production), then serves every flow with its schedule in this
+process. Ctrl-C stops the flows and the server. Telemetry is off.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+QUIET_OFFLINE = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+}
+
+
+def prefect_env(home: Path) -> dict[str, str]:
+    """Environment for an embedded Prefect: its own home under var/, no telemetry."""
+    env = {**os.environ, **QUIET_OFFLINE, "PREFECT_HOME": str(home)}
+    env.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    return env
+
+
+def start_server(host: str, port: int, home: Path) -> subprocess.Popen:
+    home.mkdir(parents=True, exist_ok=True)
+    prefect = Path(sys.executable).parent / "prefect"
+    return subprocess.Popen([str(prefect), "server", "start", "--host", host, "--port", str(port),
+                             "--analytics-off"], env=prefect_env(home),
+                            stdout=(home / "server.log").open("ab"), stderr=subprocess.STDOUT)
+
+
+def wait_healthy(api_url: str, timeout: float = 120, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"Prefect server exited with {process.returncode} (see var/prefect/server.log)")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"Prefect server at {api_url} not healthy after {timeout:.0f} s")
+
+
+def deployments(watch_seconds: int = 60, dispatch_seconds: int = 10) -> list:
+    from prefect.schedules import Cron
+
+    from workflows.flows import clock_watch, dispatch_outbox, month_close
+
+    return [
+        clock_watch.to_deployment(name="every-minute", interval=watch_seconds,
+                                  concurrency_limit=1, description="时限检查 / the clock watch"),
+        dispatch_outbox.to_deployment(name="every-few-seconds", interval=dispatch_seconds,
+                                      concurrency_limit=1, description="消息投递 / outbox dispatch"),
+        month_close.to_deployment(name="first-of-month", concurrency_limit=1,
+                                  schedule=Cron("0 9 1 * *", timezone="Asia/Shanghai"),
+                                  description="上月关账草稿 / draft of last month"),
+    ]
+
+
+def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var") / "prefect",
+              watch_seconds: int = 60, dispatch_seconds: int = 10) -> None:
+    server = None
+    api_url = os.environ.get("PREFECT_API_URL")
+    if not api_url:
+        api_url = f"http://{host}:{port}/api"
+        server = start_server(host, port, home.resolve())
+        os.environ.update({**QUIET_OFFLINE, "PREFECT_HOME": str(home.resolve()), "PREFECT_API_URL": api_url})
+    try:
+        wait_healthy(api_url, process=server)
+        print(f"Prefect 界面 UI: {api_url.removesuffix('/api')}  ·  按 Ctrl-C 停止 / Ctrl-C stops",
+              flush=True)
+        import logging
+
+        from prefect import serve
+
+        # Runs held back by the one-at-a-time limit are normal; do not log each one.
+        logging.getLogger("prefect.runner.state_proposer").setLevel(logging.WARNING)
+        serve(*deployments(watch_seconds, dispatch_seconds))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
