@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test demo bench lint clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required ($(PYTHON) not found)" >&2; exit 2; }
@@ -13,9 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The main job on the embedded default: SQLite under var/, a Prefect server on
+# 127.0.0.1:4200 started by `jiandu serve`, every flow on its schedule. Ctrl-C stops.
 run: $(STAMP)
 	$(BIN)/jiandu init --sample
-	$(BIN)/jiandu org show
+	$(BIN)/jiandu serve
+
+demo: $(STAMP)
+	$(BIN)/jiandu demo
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup tests

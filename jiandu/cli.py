@@ -355,6 +355,19 @@ def serve(port: Annotated[int, typer.Option("--port", help="Prefect server port"
     serve_all(port=port, watch_seconds=watch_seconds, dispatch_seconds=dispatch_seconds)
 
 
+@app.command()
+def demo(month: Annotated[str, typer.Option("--month", help="YYYY-MM")] = "2026-11",
+         as_json: JsonOpt = False) -> None:
+    """演示一个月 / replay a month on a fresh sample database (var/demo), close and publish it."""
+    from scoring.facts import month_bounds
+    from workflows.demo import run_demo
+
+    month_bounds(month)
+    result = run_demo(month, say=(lambda *_: None) if as_json else typer.echo)
+    if as_json:
+        _emit(result, True, "")
+
+
 # ---- outbox ------------------------------------------------------------------------------
 
 
