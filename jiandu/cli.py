@@ -368,6 +368,24 @@ def demo(month: Annotated[str, typer.Option("--month", help="YYYY-MM")] = "2026-
         _emit(result, True, "")
 
 
+@app.command()
+def board(window: Annotated[str | None, typer.Argument(metavar="[WINDOW]", help="窗口编号；缺省为全部 / default: all")] = None,
+          out: Annotated[Path, typer.Option("--out", help="HTML 文件 / output file")] = Path("var/boards.html")) -> None:
+    """承诺公示 / print the commitment board of a window (or of every window) as an A4 page."""
+    from core.errors import NotFound
+    from core.orgservice import org_snapshot
+    from notifications.board import render_board_html, render_boards_html
+
+    org = org_snapshot(_Context().db)
+    try:
+        html = render_board_html(org, window) if window else render_boards_html(org)
+    except KeyError as exc:
+        raise NotFound(f"WINDOW: {exc.args[0] if exc.args else window}") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    typer.echo(f"承诺公示已生成 board written: {out}")
+
+
 # ---- outbox ------------------------------------------------------------------------------
 
 

@@ -145,3 +145,12 @@ def test_cli_does_not_import_heavy_modules_for_help():
             "print(sorted(m for m in ('sqlalchemy','prefect','fastapi','alembic') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_board_for_one_window_and_unknown_window(cli, tmp_path):
+    out = tmp_path / "board.html"
+    code, _, _ = cli("board", "wb-1", "--out", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert code == 0 and "核对重量" in page and "1号磅" in page
+    code, _, err = cli("board", "nope", "--out", str(out))
+    assert code == 2 and "nope" in err
