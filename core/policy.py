@@ -85,8 +85,9 @@ class Clocks(_Strict):
     resolve_minutes: StrictInt = Field(gt=0)
     escalation_minutes: StrictInt = Field(gt=0)
     warn_at: list[float]
-    # "all_hours" only for now: customers are physically waiting (rules.md §3).
-    calendar: Literal["all_hours"]
+    # The default calendar of every window: "all_hours" (customers are physically waiting,
+    # rules.md §3) or "business" (config/calendar.toml); a window may name its own.
+    calendar: Literal["all_hours", "business"]
 
     def duration(self, clock: str) -> timedelta:
         """The duration of a named clock (respond, on_site, resolve, escalation)."""

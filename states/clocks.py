@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 from core.policy import Clocks
 
@@ -48,9 +49,10 @@ class ClockPlan:
     new_owner: str | None = None                      # running clocks that remain change hands
 
 
-def deadline(start: datetime, minutes: int) -> datetime:
-    """All hours count: customers are physically waiting (the default calendar)."""
-    return start + timedelta(minutes=minutes)
+class Calendar(Protocol):
+    """Deadline arithmetic (core.calendar: AllHours or BusinessCalendar)."""
+
+    def deadline(self, start: datetime, minutes: int) -> datetime: ...
 
 
 def next_warning(started: datetime, due: datetime, fractions: list[float],
@@ -66,19 +68,19 @@ def warned_percent(started: datetime, due: datetime, fractions: list[float], now
     return round(max(passed) * 100) if passed else 0
 
 
-def on_receipt(at: datetime, owner: str | None, policy: Clocks) -> list[ClockStart]:
-    return [ClockStart(name, owner, at, deadline(at, getattr(policy, f"{name}_minutes")))
+def on_receipt(at: datetime, owner: str | None, policy: Clocks, calendar: Calendar) -> list[ClockStart]:
+    return [ClockStart(name, owner, at, calendar.deadline(at, getattr(policy, f"{name}_minutes")))
             for name in ("respond", "on_site", "resolve")]
 
 
 def after_event(event: str, running: set[str], at: datetime, new_owner: str | None,
-                policy: Clocks, incident_open: bool = False) -> ClockPlan:
+                policy: Clocks, calendar: Calendar, incident_open: bool = False) -> ClockPlan:
     if event == "escalate" and incident_open:
         # The incident procedure's steps keep the time now; they change hands like the rest.
         return ClockPlan(new_owner=new_owner)
     if event == "escalate":
         return ClockPlan(
-            start=[ClockStart("escalation", new_owner, at, deadline(at, policy.escalation_minutes))],
+            start=[ClockStart("escalation", new_owner, at, calendar.deadline(at, policy.escalation_minutes))],
             replace=running & REPLACED_BY_ESCALATION,
             new_owner=new_owner,
         )

@@ -39,6 +39,12 @@ class ComplaintService:
         # Told of every change inside its transaction (the notifications outbox).
         self.listener = listener
 
+    def _calendar(self, window: Window | None):
+        """The window's own calendar, else the policy's default (rules.md §3)."""
+        from core.calendar import calendar_for
+
+        return calendar_for(getattr(window, "calendar", None) or self.policy.clocks.calendar)
+
     def _tell(self, s: Session, change: ComplaintChange) -> None:
         if self.listener is not None:
             self.listener(s, change)
@@ -71,7 +77,7 @@ class ComplaintService:
                                  to_state="received", actor_id=INTAKE_ACTOR, at=at,
                                  note=f"分派给 {owner} / assigned to {owner}", level=0,
                                  owner_id=owner))
-            for plan in clockrules.on_receipt(at, owner, self.policy.clocks):
+            for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
                 s.add(_clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
             s.flush()
             self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
@@ -139,6 +145,7 @@ class ComplaintService:
             c.closed_at = at
         running = {k.name: k for k in c.clocks if k.state == clockrules.RUNNING}
         plan = clockrules.after_event(event, set(running), at, c.owner_id, self.policy.clocks,
+                                      self._calendar(s.get(Window, c.window_code)),
                                       incident_open=c.incident_status == "open")
         for name in plan.stop | plan.replace:
             running[name].state = clockrules.REPLACED if name in plan.replace else clockrules.STOPPED
