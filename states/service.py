@@ -60,31 +60,40 @@ class ComplaintService:
         if not text or not text.strip():
             raise InvalidInput("--text: empty 投诉内容不能为空")
         with self.db.transaction() as s:
-            win = s.get(Window, window)
-            if win is None or not win.active:
-                raise NotFound(f"--window: unknown window '{window}' 未知窗口")
-            conflicted = {win.unit_code}
-            if against is not None:
-                conflicted.add(_active_person(s, against, "--against").unit_code)
-            owner = _least_loaded_supervisor(s, conflicted)
-            c = Complaint(state="received", source=source, category=category,
-                          window_code=win.code, unit_code=win.unit_code, against_id=against,
-                          text=text.strip(), contact=contact, owner_id=owner, level=0,
-                          received_at=at, tracking_token=secrets.token_urlsafe(24))
-            s.add(c)
-            s.flush()
-            s.add(ComplaintEvent(complaint_id=c.id, event="receive", from_state=None,
-                                 to_state="received", actor_id=INTAKE_ACTOR, at=at,
-                                 note=f"分派给 {owner} / assigned to {owner}", level=0,
-                                 owner_id=owner))
-            for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
-                s.add(_clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
-            s.flush()
-            self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
+            c = self._receive(s, window=window, source=source, category=category, text=text.strip(),
+                              against=against, contact=contact, at=at)
             s.refresh(c)
             data = complaint_dict(c, _names(s, c), self.now(), private=True)
             data["tracking_token"] = c.tracking_token
             return data
+
+    def _receive(self, s: Session, *, window: str, source: str, category: str, text: str,
+                 against: str | None, contact: str | None, at: datetime,
+                 owner: str | None = None) -> Complaint:
+        """Intake inside the caller's transaction; ``owner`` given (a spot check's inspector)
+        or the least-loaded unconflicted supervisor."""
+        win = s.get(Window, window)
+        if win is None or not win.active:
+            raise NotFound(f"--window: unknown window '{window}' 未知窗口")
+        conflicted = {win.unit_code}
+        if against is not None:
+            conflicted.add(_active_person(s, against, "--against").unit_code)
+        owner = owner or _least_loaded_supervisor(s, conflicted)
+        c = Complaint(state="received", source=source, category=category,
+                      window_code=win.code, unit_code=win.unit_code, against_id=against,
+                      text=text, contact=contact, owner_id=owner, level=0,
+                      received_at=at, tracking_token=secrets.token_urlsafe(24))
+        s.add(c)
+        s.flush()
+        s.add(ComplaintEvent(complaint_id=c.id, event="receive", from_state=None,
+                             to_state="received", actor_id=INTAKE_ACTOR, at=at,
+                             note=f"分派给 {owner} / assigned to {owner}", level=0,
+                             owner_id=owner))
+        for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
+            s.add(_clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
+        s.flush()
+        self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
+        return c
 
     # ---- the one way to change a complaint ---------------------------------------------
 
