@@ -6,5 +6,6 @@ from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 from states.models import Clock, Complaint, ComplaintEvent
 
-__all__ = ["Adjustment", "LedgerLine", "MonthClose", "Base", "Clock", "Complaint", "ComplaintEvent", "MonthOutcome", "OrgLoad", "OutboxMessage", "Person",
-           "Position", "Praise", "StarNomination", "Unit", "Window"]
+__all__ = ["Adjustment", "Base", "Clock", "Complaint", "ComplaintEvent", "LedgerLine", "MonthClose",
+           "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "Position", "Praise", "StarNomination",
+           "Unit", "Window"]

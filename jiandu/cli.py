@@ -324,7 +324,8 @@ def month_nominate(month: MonthArg, unit: Annotated[str, typer.Argument(metavar=
 
 @month_app.command("adjust")
 def month_adjust(month: MonthArg, person: Annotated[str, typer.Argument(metavar="PERSON")],
-                 points: Annotated[int, typer.Option("--points", help="加扣分（负数为返还）/ deduction, negative gives back")],
+                 points: Annotated[int, typer.Option(
+                     "--points", help="加扣分（负数为返还）/ deduction, negative gives back")],
                  corrects: Annotated[str, typer.Option("--corrects", help="更正对象 e.g. 2026-10/c7")],
                  reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
                  by: ByOpt, at: AtOpt = None, as_json: JsonOpt = False) -> None:
@@ -369,8 +370,10 @@ def demo(month: Annotated[str, typer.Option("--month", help="YYYY-MM")] = "2026-
 
 
 @app.command()
-def board(window: Annotated[str | None, typer.Argument(metavar="[WINDOW]", help="窗口编号；缺省为全部 / default: all")] = None,
-          out: Annotated[Path, typer.Option("--out", help="HTML 文件 / output file")] = Path("var/boards.html")) -> None:
+def board(window: Annotated[str | None, typer.Argument(
+              metavar="[WINDOW]", help="窗口编号；缺省为全部 / default: all")] = None,
+          out: Annotated[Path, typer.Option("--out", help="HTML 文件 / output file")] = Path("var/boards.html"),
+          ) -> None:
     """承诺公示 / print the commitment board of a window (or of every window) as an A4 page."""
     from core.errors import NotFound
     from core.orgservice import org_snapshot
@@ -421,7 +424,8 @@ def outbox_dispatch(at: AtOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @outbox_app.command("retry")
-def outbox_retry(ids: Annotated[list[int] | None, typer.Argument(help="消息编号；缺省为全部死信 / default: all dead")] = None,
+def outbox_retry(ids: Annotated[list[int] | None, typer.Argument(
+                     help="消息编号；缺省为全部死信 / default: all dead")] = None,
                  as_json: JsonOpt = False) -> None:
     """重新投递 / give dead messages a fresh set of tries."""
     from core.timeutil import utcnow

@@ -81,7 +81,8 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     months = rt.months()
     for person, times in EXEMPLARY.items():
         for d in range(times):
-            months.praise(person, "baihong", "客户表扬 praised by a customer", start + timedelta(days=3 + 5 * d, hours=10))
+            when = start + timedelta(days=3 + 5 * d, hours=10)
+            months.praise(person, "baihong", "客户表扬 praised by a customer", when)
     months.nominate(month, "gate", "linba", "baihong")
     draft = months.close(month, "wuqing")
     published = months.publish(month, "wuqing")

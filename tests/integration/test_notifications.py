@@ -98,7 +98,8 @@ def test_mail_and_webhook_through_real_servers(org_db, policy, tmp_path):
         counts = dispatch(org_db, settings, T0 + timedelta(minutes=31))
         assert counts["sent"] == len(outbox(org_db)) and counts["failed"] == 0
         subjects = sorted(str(m["Subject"]) for m in smtp.messages)
-        assert subjects == [f"【监督·升级】投诉 #{c['id']} 已升级至总执行 / Complaint #{c['id']} escalated to chief executor",
+        n = c["id"]
+        assert subjects == [f"【监督·升级】投诉 #{n} 已升级至总执行 / Complaint #{n} escalated to chief executor",
                             f"【监督】新投诉 #{c['id']} 分派给您 / Complaint #{c['id']} assigned to you"]
         body = smtp.messages[0].get_body().get_content()
         assert "及时回复截止" in body and "Respond by" in body
