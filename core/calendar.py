@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.validation import first_problem
+
 DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parent.parent / "config" / "calendar.toml"
 CALENDAR_NAMES = ("all_hours", "business")
 
@@ -218,13 +220,7 @@ def parse_calendar(
     try:
         spec = _CalendarFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top)"
-        reason = {
-            "extra_forbidden": "unknown key 未知的键",
-            "missing": "missing key 缺少的键",
-        }.get(err["type"], err["msg"])
-        raise CalendarError(f"{where}: {key}: {reason}") from None
+        raise CalendarError(first_problem(exc, where)) from None
     try:
         tz = ZoneInfo(spec.timezone)
     except (ZoneInfoNotFoundError, ValueError):

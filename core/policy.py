@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from core.validation import first_problem
+
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
 
 Source = Literal["customer", "coordination", "spot_check"]
@@ -128,13 +130,7 @@ def parse_policy(data: dict, where: str = "policy") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top)"
-        reason = {
-            "extra_forbidden": "unknown key 未知的键",
-            "missing": "missing key 缺少的键",
-        }.get(err["type"], err["msg"])
-        raise PolicyError(f"{where}: {key}: {reason}") from None
+        raise PolicyError(first_problem(exc, where)) from None
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
