@@ -26,12 +26,20 @@ class Runtime:
     def policy(self) -> Policy:
         return load_policy(self.settings.policy_path)
 
-    def complaints(self):
-        """The complaint service, telling the outbox of every change (same transaction)."""
+    @cached_property
+    def notifier(self):
         from notifications.notifier import OutboxNotifier
+
+        return OutboxNotifier(self.settings, self.policy)
+
+    def complaints(self):
+        """The complaint service, telling the outbox of every change (same transaction).
+
+        The notifier is imported on the first change only: reads stay quick.
+        """
         from states.service import ComplaintService
 
-        return ComplaintService(self.db, self.policy, listener=OutboxNotifier(self.settings, self.policy))
+        return ComplaintService(self.db, self.policy, listener=lambda s, event: self.notifier(s, event))
 
     def months(self):
         from workflows.monthclose import MonthCloseService
