@@ -5,7 +5,8 @@ from core.org import OrgLoad, Person, Position, Unit, Window
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 from states.models import Clock, Complaint, ComplaintEvent
+from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Adjustment", "Base", "Clock", "Complaint", "ComplaintEvent", "LedgerLine", "MonthClose",
-           "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "Position", "Praise", "StarNomination",
-           "Unit", "Window"]
+           "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "Position", "Praise", "SpotCheck",
+           "SpotCheckPlan", "StarNomination", "Unit", "Window"]

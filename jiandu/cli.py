@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from jiandu.cli_spotcheck import spotcheck_app  # Typer only, no heavy imports
+
 try:  # Typer ≥ 0.20 vendors click
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
@@ -33,6 +35,7 @@ app.add_typer(complaint_app, name="complaint")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(clocks_app, name="clocks")
 app.add_typer(month_app, name="month")
+app.add_typer(spotcheck_app, name="spotcheck")
 app.add_typer(incident_app, name="incident")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]

@@ -24,6 +24,7 @@ from scoring.models import MonthOutcome, Praise, StarNomination
 from states.clocks import BROKEN
 from states.models import Clock
 from states.models import Complaint as ComplaintRow
+from states.spotcheck_models import missed_checks
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -87,14 +88,19 @@ def _complaints(s: Session, start: datetime, end: datetime) -> tuple[Complaint, 
 
 
 def _breaches(s: Session, start: datetime, end: datetime) -> tuple[Breach, ...]:
+    """Broken clocks (the owner at the break) and spot checks not done in time (the inspector)."""
     rows = s.execute(
         select(Clock.id, Clock.owner_id, Clock.complaint_id, Clock.name, Clock.ended_at)
         .where(Clock.state == BROKEN, Clock.ended_at >= start, Clock.ended_at < end,
                Clock.owner_id.is_not(None))
         .order_by(Clock.ended_at, Clock.id))
-    return tuple(Breach(id=f"k{kid}", owner=owner, complaint=str(cid), clock=name,
-                        at=at.astimezone(BUSINESS_TZ))
-                 for kid, owner, cid, name, at in rows)
+    clocks = [Breach(id=f"k{kid}", owner=owner, complaint=str(cid), clock=name,
+                     at=at.astimezone(BUSINESS_TZ))
+              for kid, owner, cid, name, at in rows]
+    checks = [Breach(id=f"s{sid}", owner=inspector, complaint=None, clock="spot_check",
+                     at=due.astimezone(BUSINESS_TZ))
+              for sid, inspector, due in missed_checks(s, start, end)]
+    return tuple(sorted(clocks + checks, key=lambda b: (b.at, b.id)))
 
 
 def _praise(s: Session, start: datetime, end: datetime) -> dict[str, int]:

@@ -22,6 +22,7 @@ CLOCK = {
     "on_site": ("及时到场", "on-site"),
     "resolve": ("规定时间处理完毕", "resolve"),
     "escalation": ("升级后处理", "escalation"),
+    "spot_check": ("按时抽查", "spot-check"),
 }
 
 
@@ -29,6 +30,9 @@ def label(table: dict[str, tuple[str, str]], key: str | None) -> tuple[str, str]
     """The (zh, en) label of a key; an unknown key stands for itself."""
     if key is None:
         return ("未知", "unknown")
+    if key.startswith("incident:"):  # a step of the quality-incident procedure (policy [incident])
+        step = key.removeprefix("incident:")
+        return (f"质量事故步骤 {step}", f"incident step {step}")
     return table.get(key, (key, key))
 
 

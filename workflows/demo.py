@@ -29,6 +29,7 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     from core.migrate import upgrade_to_head
     from core.orgservice import load_org_file, org_snapshot
     from notifications.outbox import dispatch
+    from states.spotcheck import SpotCheckService
     from states.watch import ClockWatch
 
     if folder.exists():
@@ -47,9 +48,12 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
              for u in org["units"]}
     window_unit = {w["code"]: u["code"] for u in org["units"] for w in u["windows"]}
     rng = random.Random(seed)
-    complaints, watch = rt.complaints(), None
+    complaints = rt.complaints()
     watch = ClockWatch(complaints)
-    counts = {"complaints": 0, "handled": 0, "left": 0, "breaks": 0, "refused": 0}
+    spot = SpotCheckService(complaints)
+    checks = sorted(spot.plan(month, seed=seed, now=start)["checks"], key=lambda c: c["planned_at"])
+    counts = {"complaints": 0, "handled": 0, "left": 0, "breaks": 0, "refused": 0,
+              "spot_checks": len(checks), "findings": 0, "missed_checks": 0}
     say(f"监督演示 Jiandu demo · {month} · {folder}")
     day = start
     while day.month == mon:
@@ -74,9 +78,11 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
                     counts["refused"] += 1
             else:
                 counts["left"] += 1
+        counts["findings"] += _spot_checks_of_the_day(spot, checks, day, staff, rng)
         # The clock watch, as the schedule would run it through the day.
         for hour in range(0, 24, 1):
             counts["breaks"] += len(watch.check(day + timedelta(hours=hour, minutes=59)).broken)
+        counts["missed_checks"] += len(spot.mark_missed(day + timedelta(days=1)))
         day += timedelta(days=1)
     months = rt.months()
     for person, times in EXEMPLARY.items():
@@ -92,6 +98,8 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     worst = [pid for pid, p in published["people"].items() if p["worst"]]
     say(f"投诉 complaints {counts['complaints']} · 按时处理 handled {counts['handled']} · "
         f"搁置 left {counts['left']} · 时限逾期 clock breaks {counts['breaks']}")
+    say(f"抽查 spot checks {counts['spot_checks']} · 发现问题 findings {counts['findings']} · "
+        f"未按时抽查 missed {counts['missed_checks']}")
     say(f"草稿 {draft['drafts']} → 已公布 published · 服务明星 stars {stars}")
     say(f"最差 worst: {', '.join(worst) or '—'} · 消息 messages sent {delivered['sent']}")
     notices = folder / "notices" / month
@@ -103,3 +111,20 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     say("  Prefect 界面 UI:  make run → http://127.0.0.1:4200 (the flows on their schedules)")
     return {"counts": counts, "stars": stars, "worst": worst, "messages": delivered,
             "notice": str(notices / "notice.html"), "database": settings.database_url}
+
+
+def _spot_checks_of_the_day(spot, checks: list[dict], day: datetime, staff: dict, rng: random.Random) -> int:
+    """Inspectors do most of the day's checks; a few items fail; one in eight is forgotten."""
+    findings = 0
+    for check in checks:
+        planned = datetime.fromisoformat(check["planned_at"])
+        if planned.date() != day.date() or rng.random() < 0.125:
+            continue
+        items = list(range(1, len(check["items"]) + 1))
+        failed = [i for i in items if rng.random() < 0.1]
+        against = rng.choice([p for p in staff[check["unit"]] if p not in EXEMPLARY and p != "linba"]) \
+            if failed else None
+        spot.record(check["id"], check["inspector"], [i for i in items if i not in failed], failed,
+                    against=against, at=planned + timedelta(minutes=30))
+        findings += len(failed)
+    return findings

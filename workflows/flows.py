@@ -1,6 +1,8 @@
 """The Prefect flows: thin scripts over the services, one task per batch, never per row.
 
-    clock-watch      every minute: break what is due, warn what is close (states.watch)
+    clock-watch      every minute: break what is due, warn what is close (states.watch),
+                     mark spot checks not done in time (states.spotcheck)
+    spot-check-plan  the 1st at 00:05 Asia/Shanghai: the month's unannounced checks
     dispatch-outbox  every few seconds: deliver due messages (notifications.outbox)
     month-close      the 1st at 09:00 Asia/Shanghai: a draft of last month (publishing stays
                      a person's act: `jiandu month publish`)
@@ -25,9 +27,22 @@ def _now(now: str | None) -> datetime:
 
 @task(name="check-clocks")
 def check_clocks(now: str | None = None) -> dict:
+    """Clock breaks and warnings, and spot checks whose day passed without a record."""
+    from states.spotcheck import SpotCheckService
     from states.watch import ClockWatch
 
-    return ClockWatch(Runtime.from_env().complaints()).check(_now(now)).as_dict()
+    complaints = Runtime.from_env().complaints()
+    report = ClockWatch(complaints).check(_now(now)).as_dict()
+    report["missed_spot_checks"] = SpotCheckService(complaints).mark_missed(_now(now))
+    return report
+
+
+@task(name="plan-spot-checks")
+def plan_spot_checks(month: str, seed: int | None = None) -> dict:
+    from states.spotcheck import SpotCheckService
+
+    plan = SpotCheckService(Runtime.from_env().complaints()).plan(month, seed)
+    return {k: v for k, v in plan.items() if k != "checks"} | {"checks": len(plan.get("checks", []))}
 
 
 @task(name="deliver-due-messages", retries=2, retry_delay_seconds=5)
@@ -59,6 +74,16 @@ def previous_month(now: datetime) -> str:
     local = now.astimezone(BUSINESS_TZ)
     year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
     return f"{year:04d}-{month:02d}"
+
+
+def current_month(now: datetime) -> str:
+    return now.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+
+
+@flow(name="spot-check-plan", log_prints=False)
+def spot_check_plan(month: str | None = None, seed: int | None = None) -> dict:
+    """The month's unannounced checks, drawn once (seeded, recorded); again changes nothing."""
+    return plan_spot_checks(month or current_month(utcnow()), seed)
 
 
 @flow(name="month-close", log_prints=False)

@@ -53,13 +53,16 @@ def wait_healthy(api_url: str, timeout: float = 120, process: subprocess.Popen |
 def deployments(watch_seconds: int = 60, dispatch_seconds: int = 10) -> list:
     from prefect.schedules import Cron
 
-    from workflows.flows import clock_watch, dispatch_outbox, month_close
+    from workflows.flows import clock_watch, dispatch_outbox, month_close, spot_check_plan
 
     return [
         clock_watch.to_deployment(name="every-minute", interval=watch_seconds,
                                   concurrency_limit=1, description="时限检查 / the clock watch"),
         dispatch_outbox.to_deployment(name="every-few-seconds", interval=dispatch_seconds,
                                       concurrency_limit=1, description="消息投递 / outbox dispatch"),
+        spot_check_plan.to_deployment(name="first-of-month", concurrency_limit=1,
+                                      schedule=Cron("5 0 1 * *", timezone="Asia/Shanghai"),
+                                      description="抽查计划 / the month's spot-check plan"),
         month_close.to_deployment(name="first-of-month", concurrency_limit=1,
                                   schedule=Cron("0 9 1 * *", timezone="Asia/Shanghai"),
                                   description="上月关账草稿 / draft of last month"),

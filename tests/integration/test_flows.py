@@ -17,7 +17,14 @@ from core.timeutil import BUSINESS_TZ
 from notifications.models import SENT, OutboxMessage
 from scoring.models import MonthClose
 from states.models import Clock
-from workflows.flows import clock_watch, dispatch_outbox, month_close, previous_month
+from workflows.flows import (
+    clock_watch,
+    current_month,
+    dispatch_outbox,
+    month_close,
+    previous_month,
+    spot_check_plan,
+)
 from workflows.runtime import Runtime
 
 pytestmark = pytest.mark.xdist_group("prefect")  # all on one worker: one Prefect server
@@ -43,6 +50,9 @@ def test_the_flows_keep_the_clocks_deliver_and_draft(runtime):
     assert sent["sent"] >= 5 and sent["pending"] == 0
     with runtime.db.reading() as s:
         assert all(m.status == SENT for m in s.scalars(select(OutboxMessage)))
+    this_month = current_month(datetime.now(UTC))  # a plan is for a month not yet over
+    plan = spot_check_plan(month=this_month, seed=7)
+    assert plan["checks"] == 9 and spot_check_plan(month=this_month, seed=7)["created"] is False
     draft = month_close(month="2026-11")
     assert draft == {"month": "2026-11", "status": "draft", "drafts": 1,
                      "policy_version": runtime.policy.version, "people": draft["people"]}
