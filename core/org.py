@@ -46,6 +46,8 @@ class Window(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"))
     position_code: Mapped[str] = mapped_column(ForeignKey("position.code"))
+    # The clocks' calendar at this window ("all_hours" | "business"); None: the policy's default.
+    calendar: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -15,6 +15,7 @@ from core.errors import OrgFileError
 from core.org import TEAM_ROLES
 
 KNOWN_ROLES = {"staff", "supervisor", "leader", *TEAM_ROLES}
+CALENDARS = ("all_hours", "business")
 
 
 class _Map(dict):
@@ -65,6 +66,7 @@ class WindowSpec:
     code: str
     name: str
     position: str
+    calendar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
         for j, w in enumerate(r.seq(item.get("windows"), at, f"{what}.windows")):
             wat = getattr(w, "line", at)
             wwhat = f"{what}.windows[{j}]"
-            w = r.mapping(w, wat, wwhat, {"code", "name", "position"}, {"code", "name", "position"})
+            w = r.mapping(w, wat, wwhat, {"code", "name", "position", "calendar"}, {"code", "name", "position"})
             wcode = r.text(w["code"], wat, f"{wwhat}.code")
             if wcode in seen_windows:
                 raise r.fail(wat, f"{wwhat}: repeated window code '{wcode}' 重复的窗口编号 "
@@ -214,7 +216,11 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
             pos = r.text(w["position"], wat, f"{wwhat}.position")
             if pos not in positions:
                 raise r.fail(wat, f"{wwhat} '{wcode}': unknown position '{pos}' 未知岗位")
-            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name"), pos))
+            calendar = r.text(w.get("calendar"), wat, f"{wwhat}.calendar", optional=True)
+            if calendar not in (None, *CALENDARS):
+                raise r.fail(wat, f"{wwhat} '{wcode}': unknown calendar '{calendar}' 未知日历 "
+                                  f"(one of {', '.join(CALENDARS)})")
+            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name"), pos, calendar))
         spec = UnitSpec(code, r.text(item["name"], at, f"{what}.name"),
                         item.get("head"), item.get("leader"), tuple(windows))
         out.append((spec, at))

@@ -62,7 +62,8 @@ def apply_org(session: Session, spec: OrgSpec, source: str, text: str, now: date
                   "roles": list(p.roles), "contacts": dict(p.contacts)} for p in spec.people},
           "people", summary)
     _sync(session, Window, "code",
-          {w.code: {"name": w.name, "unit_code": u.code, "position_code": w.position}
+          {w.code: {"name": w.name, "unit_code": u.code, "position_code": w.position,
+                    "calendar": w.calendar}
            for u in spec.units for w in u.windows},
           "windows", summary)
     session.add(OrgLoad(loaded_at=now, source=source,

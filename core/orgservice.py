@@ -43,7 +43,8 @@ def org_snapshot(db: Database, include_inactive: bool = False) -> dict:
             "units": [
                 {"code": u.code, "name": u.name, "head": u.head_id, "leader": u.leader_id,
                  "active": u.active,
-                 "windows": [{"code": w.code, "name": w.name, "position": w.position_code}
+                 "windows": [{"code": w.code, "name": w.name, "position": w.position_code,
+                              "calendar": w.calendar}
                              for w in windows if w.unit_code == u.code]}
                 for u in rows(Unit, Unit.code)
             ],

@@ -190,3 +190,23 @@ def test_intake_with_against_avoids_the_head_of_his_unit_too(svc):
     c = new(svc, window="inv-1", against="maliu")   # invoicing window, weighbridge clerk
     assert c["owner"] not in ("lizhu", "chenjian")  # chenjian would be first by name
     svc.advance(c["id"], "verify", c["owner"], None, at(10))
+
+
+def test_a_window_on_the_business_calendar_counts_working_time_only(svc):
+    # The sales hall (sc-1) keeps office hours in the sample: a Friday-evening complaint's
+    # 30-minute respond clock runs from Monday's opening.
+    friday_evening = datetime(2026, 11, 6, 17, 15, tzinfo=BUSINESS_TZ)  # closes at 17:30
+    c = new(svc, window="sc-1", at=friday_evening)
+    due = {k["name"]: k["due"] for k in c["clocks"]}
+    assert due["respond"] == "2026-11-09T08:15:00+08:00"   # 15 min Friday + 15 min Monday
+    assert new(svc, window="wb-1", at=friday_evening)["clocks"][0]["due"] == "2026-11-06T17:45:00+08:00"
+
+
+def test_unknown_calendar_in_the_organisation_file_is_refused():
+    from core.errors import OrgFileError
+    from core.orgfile import parse_org
+    from tests.conftest import SAMPLE_ORG
+
+    bad = SAMPLE_ORG.read_text(encoding="utf-8").replace("calendar: business", "calendar: lunar")
+    with pytest.raises(OrgFileError, match="unknown calendar 'lunar'"):
+        parse_org(bad)
