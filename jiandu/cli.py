@@ -59,12 +59,12 @@ def _emit(data: Any, as_json: bool, text: str) -> None:
         typer.echo(text)
 
 
-def _time(value: str | None):
+def _time(value: str | None, option: str = "--at"):
     if value is None:
         return None
     from core.timeutil import parse_time
 
-    return parse_time(value)
+    return parse_time(value, option)
 
 
 # ---- init and organisation ----------------------------------------------------------------
@@ -227,7 +227,7 @@ def clocks_check(
     from core.timeutil import utcnow
     from states.watch import ClockWatch
 
-    report = ClockWatch(_Context().complaints()).check(_time(now) or utcnow()).as_dict()
+    report = ClockWatch(_Context().complaints()).check(_time(now, "--now") or utcnow()).as_dict()
     lines = [f"逾期 broken #{b['complaint']} {b['clock']} (owner {b['owner']}, due {b['due'][5:16]})"
              + (f" → 升级 level {b['level']} {b['new_owner']}" if b["escalated"] else " · 已至最高层级 top rung")
              for b in report["broken"]]
@@ -303,9 +303,9 @@ def month_close(month: MonthArg, by: ByOpt, as_json: JsonOpt = False) -> None:
 
 
 @month_app.command("publish")
-def month_publish(month: MonthArg, by: ByOpt, as_json: JsonOpt = False) -> None:
+def month_publish(month: MonthArg, by: ByOpt, at: AtOpt = None, as_json: JsonOpt = False) -> None:
     """公布（冻结）/ publish: freeze the month, queue every message, write the notice."""
-    data = _Context().months().publish(month, by)
+    data = _Context().months().publish(month, by, _time(at))
     _emit(data, as_json, _month_text(data))
 
 
@@ -457,6 +457,8 @@ def score(
         data = json.loads(facts.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FactsError(f"--facts: {facts}: file not found 文件不存在") from None
+    except OSError as exc:
+        raise FactsError(f"--facts: {facts}: cannot be read 无法读取: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: {exc}") from None
     result = result_to_json(score_month(parse_facts(data), load_policy(policy)))

@@ -66,6 +66,7 @@ def in_quiet_hours(now: datetime, quiet: str) -> bool:
 @dataclass(frozen=True)
 class Claimed:
     id: int
+    claim: str  # the token of the claim: only its holder settles the message
     key: str
     target: str
     subject: str
@@ -87,18 +88,24 @@ def claim(db: Database, settings: Settings, now: datetime, limit: int = 100) -> 
                   .values(status=SENDING, claim=token, attempts=OutboxMessage.attempts + 1,
                           next_attempt_at=now + timedelta(seconds=settings.outbox_lease_seconds))
                   .execution_options(synchronize_session=False))
-        rows = s.execute(select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.target,
+        rows = s.execute(select(OutboxMessage.id, OutboxMessage.claim, OutboxMessage.key, OutboxMessage.target,
                                 OutboxMessage.subject, OutboxMessage.body, OutboxMessage.attempts)
                          .where(OutboxMessage.claim == token).order_by(OutboxMessage.id)).all()
     return [Claimed(*row) for row in rows]
 
 
-def settle(db: Database, settings: Settings, now: datetime, results: dict[int, str | None]) -> None:
-    """Record delivery results (None = delivered, else the error) in one transaction."""
+def settle(db: Database, settings: Settings, now: datetime, results: dict[int, str | None],
+           claim_token: str) -> None:
+    """Record delivery results (None = delivered, else the error) in one transaction.
+
+    Only rows still held by this claim: a dispatcher whose lease ran out while it was
+    delivering must not undo what the next one did with the message.
+    """
     if not results:
         return
     with db.transaction() as s:
-        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(results))):
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(results),
+                                                         OutboxMessage.claim == claim_token)):
             error = results[row.id]
             row.claim = None
             if error is None:
@@ -128,7 +135,7 @@ def dispatch(db: Database, settings: Settings, now: datetime, batch: int = 100,
                 results[m.id] = str(exc)
             except Exception as exc:  # noqa: BLE001 - a channel bug must not stop the batch
                 results[m.id] = f"{type(exc).__name__}: {exc}"
-        settle(db, settings, now, results)
+        settle(db, settings, now, results, claimed[0].claim)
         sent += sum(e is None for e in results.values())
         failed += sum(e is not None for e in results.values())
     with db.reading() as s:

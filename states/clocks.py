@@ -55,6 +55,15 @@ class Calendar(Protocol):
     def deadline(self, start: datetime, minutes: int) -> datetime: ...
 
 
+def end(clock, state: str, at: datetime) -> None:
+    """End a running clock. Past its deadline it ends broken, at its deadline: the breach is a
+    fact (the owner's inactivity) even when someone acted late, before the watch noticed."""
+    if clock.due_at <= at:
+        clock.state, clock.ended_at = BROKEN, clock.due_at
+    else:
+        clock.state, clock.ended_at = state, at
+
+
 def next_warning(started: datetime, due: datetime, fractions: list[float],
                  after: datetime) -> datetime | None:
     """The first warning point (a fraction of the clock) strictly after ``after``, if any."""

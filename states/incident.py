@@ -10,15 +10,16 @@ the complaint be resolved.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, Refused
+from core.org import Window
 from core.policy import IncidentStep as StepPolicy
 from core.timeutil import as_utc, local_iso
-from states.clocks import REPLACED, REPLACED_BY_INCIDENT, RUNNING, STOPPED, ClockStart
+from states.clocks import BROKEN, REPLACED, REPLACED_BY_INCIDENT, RUNNING, STOPPED, ClockStart, end
 from states.events import IncidentStep
 from states.machine import FINAL_STATES, TOP_LEVEL, not_the_accused, owner_or_higher
 from states.models import Clock, Complaint, ComplaintEvent
@@ -28,8 +29,9 @@ from states.views import lifecycle_of
 PREFIX = "incident:"
 
 
-def step_plan(at: datetime, owner: str | None, steps: list[StepPolicy]) -> list[ClockStart]:
-    return [ClockStart(PREFIX + st.name, owner, at, at + timedelta(hours=st.hours)) for st in steps]
+def step_plan(at: datetime, owner: str | None, steps: list[StepPolicy], calendar) -> list[ClockStart]:
+    """Each step due so many hours after the report, counted on the window's calendar."""
+    return [ClockStart(PREFIX + st.name, owner, at, calendar.deadline(at, st.hours * 60)) for st in steps]
 
 
 class IncidentService:
@@ -59,16 +61,18 @@ class IncidentService:
                 self._guard(c, who)
             for k in c.clocks:
                 if k.state == RUNNING and k.name in REPLACED_BY_INCIDENT:
-                    k.state, k.ended_at = REPLACED, at
-            for plan in step_plan(at, c.owner_id, self.steps):
+                    end(k, REPLACED, at)
+            calendar = svc._calendar(s.get(Window, c.window_code))
+            for plan in step_plan(at, c.owner_id, self.steps, calendar):
                 s.add(_clock_row(c.id, plan, c.level, svc.policy.clocks.warn_at))
             s.add(ComplaintEvent(complaint_id=c.id, event="incident_open", from_state=c.state,
                                  to_state=c.state, actor_id=who.id, at=at, note=note,
                                  level=c.level, owner_id=c.owner_id))
             s.flush()
             first = self.steps[0]
+            first_due = calendar.deadline(at, first.hours * 60)
             svc._tell(s, IncidentStep(c.id, "reported", "上报", "opened", c.owner_id, c.unit_code,
-                                      first.name, first.label, at + timedelta(hours=first.hours), at))
+                                      first.name, first.label, first_due, at))
             s.flush()
             s.refresh(c)  # reload clocks and history with what this change added
             return self._show(s, c)
@@ -97,8 +101,10 @@ class IncidentService:
                               state=c.state, allowed=[expected] if pending else [])
             clock = clocks[PREFIX + step]
             if clock.state == RUNNING:  # a broken clock stays broken: the breach is a fact
+                late = clock.due_at <= at  # done after its deadline: a breach all the same
                 won = s.execute(update(Clock).where(Clock.id == clock.id, Clock.state == RUNNING)
-                                .values(state=STOPPED, ended_at=at)
+                                .values(state=BROKEN if late else STOPPED,
+                                        ended_at=clock.due_at if late else at)
                                 .execution_options(synchronize_session=False)).rowcount
                 if not won:
                     raise Conflict(f"#{c.id}: step '{step}' was just completed by someone else 已被他人完成")

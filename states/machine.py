@@ -143,7 +143,12 @@ TRANSITIONS: list[dict] = [
     {"trigger": "resolve", "source": "escalated", "dest": "resolved",
      "guards": [*ACT, arrived_first, no_open_incident]},
     {"trigger": "dismiss", "source": "received", "dest": "dismissed", "guards": ACT},
-    {"trigger": "dismiss", "source": "escalated", "dest": "dismissed", "guards": ACT},
+    # Only an unverified complaint is dismissed (as from received); an open incident first closes.
+    {"trigger": "dismiss", "source": "escalated", "dest": "dismissed",
+     "guards": [*ACT, not_yet_verified, no_open_incident]},
+    # Example C: came on site before anyone verified; verifying now keeps him on site.
+    {"trigger": "verify", "source": "on_site", "dest": "on_site",
+     "guards": [*ACT, not_yet_verified, against_set, no_conflict_of_interest]},
     *[{"trigger": "escalate", "source": s, "dest": "escalated",
        "guards": [not_the_accused, may_escalate, below_top]}
       for s in ("received", "verified", "on_site", "escalated")],

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +20,7 @@ from core.db import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
 from core.org import Person, Unit, Window, ladder_owner, reporting_line, rung_of, units_headed_by
 from core.policy import Policy
-from core.timeutil import as_utc, utcnow
+from core.timeutil import BUSINESS_TZ, as_utc, utcnow
 from states import clocks as clockrules
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
@@ -109,6 +109,8 @@ class ComplaintService:
                 if against is not None:
                     _set_against(s, c, against)
                 _check_time_order(c, at)
+                if event == "verify":
+                    _refuse_published_month(s, c, at)
                 self._change(s, c, event, who, note, at)
                 s.refresh(c)
                 return complaint_dict(c, _names(s, c), self.now(), private=True)
@@ -157,8 +159,7 @@ class ComplaintService:
                                       self._calendar(s.get(Window, c.window_code)),
                                       incident_open=c.incident_status == "open")
         for name in plan.stop | plan.replace:
-            running[name].state = clockrules.REPLACED if name in plan.replace else clockrules.STOPPED
-            running[name].ended_at = at
+            clockrules.end(running[name], clockrules.REPLACED if name in plan.replace else clockrules.STOPPED, at)
         if plan.new_owner:
             for name, k in running.items():
                 if name not in plan.replace:
@@ -214,9 +215,14 @@ def _active_person(s: Session, person_id: str, field: str) -> Person:
     return p
 
 
+RESERVED_ACTORS = {SYSTEM.id, "complainant", INTAKE_ACTOR}
+
+
 def _actor(s: Session, actor_id: str) -> Actor:
-    if actor_id == SYSTEM.id:
-        return SYSTEM
+    """A person of the directory. The clock watch acts as SYSTEM through its own code path;
+    nobody may act as 'system' or 'complainant' from the command line."""
+    if actor_id in RESERVED_ACTORS:
+        raise Forbidden(f"--by: '{actor_id}' is reserved for the system 保留名称，不能用于操作")
     p = _active_person(s, actor_id, "--by")
     return Actor(id=p.id, kind="staff", rung=rung_of(p), heads=frozenset(units_headed_by(s, p.id)))
 
@@ -239,6 +245,17 @@ def _check_time_order(c: Complaint, at: datetime) -> None:
     if at < last:
         raise InvalidInput(f"--at: {at.isoformat()} is before the last step of #{c.id} "
                            "早于上一步操作时间")
+
+
+def _refuse_published_month(s: Session, c: Complaint, at: datetime) -> None:
+    """A verification dated in a published month would count nowhere (rules.md §4: a published
+    month is never rewritten; corrections are adjustments). Reads the month close's table by name
+    so that states does not import scoring."""
+    month = at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+    status = s.execute(text("SELECT status FROM month_close WHERE month = :m"), {"m": month}).scalar()
+    if status == "published":
+        raise Refused(f"#{c.id}: {month} is published 该月已公布; verify at a time in an open month, "
+                      "or correct with an adjustment", state=c.state)
 
 
 def _least_loaded_supervisor(s: Session, conflicted: set[str | None]) -> str:

@@ -16,6 +16,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.errors import JianduError
+from core.org import ladder_owner
 from core.timeutil import as_utc, local_iso
 from states.clocks import BROKEN, CLOCK_LABELS, RUNNING, next_warning, warned_percent
 from states.events import ClockBreach, ClockWarning
@@ -54,7 +56,7 @@ class ClockWatch:
             for clock_id in due:
                 try:
                     result = self.break_clock(clock_id, now)
-                except StaleDataError:
+                except (StaleDataError, JianduError):
                     report.conflicts += 1  # a person acted at the same moment: next pass
                     continue
                 if result:
@@ -83,7 +85,9 @@ class ClockWatch:
             c = s.get(Complaint, clock.complaint_id)
             label = CLOCK_LABELS.get(clock.name, clock.name)
             at = max([clock.due_at, *(h.at for h in c.history)])
-            escalate = c.level < TOP_LEVEL and c.state not in FINAL_STATES
+            # No rung above (the chairman) or nobody holds it: recorded and reported, not escalated.
+            escalate = (c.level < TOP_LEVEL and c.state not in FINAL_STATES
+                        and ladder_owner(s, c.level + 1) is not None)
             if escalate:
                 note = (f"{label}时限 {local_iso(clock.due_at)} 已过，自动升级 / "
                         f"the {clock.name} clock broke at {local_iso(clock.due_at)}")

@@ -91,7 +91,7 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
             months.praise(person, "baihong", "客户表扬 praised by a customer", when)
     months.nominate(month, "gate", "linba", "baihong")
     draft = months.close(month, "wuqing")
-    published = months.publish(month, "wuqing")
+    published = months.publish(month, "wuqing", at=day + timedelta(hours=10))  # the 1st of next month
     delivered = dispatch(rt.db, settings, datetime.now(BUSINESS_TZ))
     rt.db.dispose()
     stars = {u: s["person"] or "空缺 vacant" for u, s in published["stars"].items()}

@@ -55,7 +55,7 @@ def deliver_due_messages(now: str | None = None) -> dict:
 
 @task(name="close-draft")
 def close_draft(month: str, by: str) -> dict:
-    result = Runtime.from_env().months().close(month, by)
+    result = Runtime.from_env().months().close(month, by, scheduled=True)
     return {"month": result["month"], "status": result["status"], "drafts": result["drafts"],
             "policy_version": result["policy_version"], "people": len(result["people"])}
 

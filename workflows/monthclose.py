@@ -48,10 +48,11 @@ class MonthCloseService:
 
     # ---- close and publish ---------------------------------------------------------------
 
-    def close(self, month: str, by: str) -> dict:
+    def close(self, month: str, by: str, *, scheduled: bool = False) -> dict:
+        """A draft; ``scheduled`` (the month-close flow only) closes as 'system'."""
         month_bounds(month)  # refuses a malformed month
         with self.db.transaction() as s:
-            if by != SCHEDULE_ACTOR:  # the schedule drafts last month; a person publishes
+            if not (scheduled and by == SCHEDULE_ACTOR):  # the schedule drafts; a person publishes
                 _require_role(s, by, "president_office", "close a month 关账")
             self._one_at_a_time(s, month)
             row = s.get(MonthClose, month)
@@ -72,8 +73,12 @@ class MonthCloseService:
         self._write_notice(month, view, "draft")
         return view
 
-    def publish(self, month: str, by: str) -> dict:
-        month_bounds(month)
+    def publish(self, month: str, by: str, at: datetime | None = None) -> dict:
+        """Freeze the month; only once it is over in Asia/Shanghai (``at``: the time of publishing)."""
+        _, end = month_bounds(month)
+        now = as_utc(at) if at else self.now()
+        if now < end:
+            raise Refused(f"{month} is not over yet 月份尚未结束，不能公布 (ends {local_iso(end)})")
         with self.db.transaction() as s:
             _require_role(s, by, "president_office", "publish a month 公布")
             self._one_at_a_time(s, month)
@@ -86,7 +91,6 @@ class MonthCloseService:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "
                               f"{local_iso(row.closed_at)}; close again and review 数据已变化，请重新关账并复核",
                               state=DRAFT)
-            now = self.now()
             row.status, row.published_by, row.published_at = PUBLISHED, by, now
             s.add_all(_outcomes(month, row.result))
             enqueue(s, self._month_messages(s, row.result), self.settings, now)
@@ -127,8 +131,7 @@ class MonthCloseService:
         at = as_utc(at) if at else self.now()
         with self.db.transaction() as s:
             _person(s, person, "PERSON")
-            if by != "complainant":
-                _person(s, by, "--by")
+            _person(s, by, "--by")  # complainants' ratings arrive through the web issue's own path
             if by == person:
                 raise Refused("nobody praises himself 不能表扬自己")
             s.add(Praise(person_id=person, by_id=by, at=at, note=note))

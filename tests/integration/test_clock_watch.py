@@ -191,3 +191,19 @@ def test_incident_through_advance_reason(cli):
     assert out["incident"] == "open" and out["level"] == 1
     shown = cli("incident", "show", str(c["id"]), "--json")
     assert [st["step"] for st in shown["steps"]] == ["investigated", "corrective_action", "closed"]
+
+
+def test_a_vacant_rung_is_recorded_not_a_stuck_watch(svc, org_db, tmp_path):
+    from core.orgservice import load_org_file
+    from tests.conftest import SAMPLE_ORG
+
+    no_chairman = SAMPLE_ORG.read_text(encoding="utf-8").replace("  chairman: dongshi\n", "")
+    (tmp_path / "org.yaml").write_text(no_chairman, encoding="utf-8")
+    load_org_file(org_db, tmp_path / "org.yaml", T0.astimezone(UTC))
+    first = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
+    report = ClockWatch(svc).check(at(60 * 5))
+    assert [(b["level"], b["escalated"]) for b in report.broken] == [(1, True), (2, True), (2, False)]
+    assert svc.get(first["id"])["owner"] == "baihong"
+    later = svc.create(window="wb-2", source="customer", category="attitude", text="y", at=at(60 * 5))
+    report = ClockWatch(svc).check(at(60 * 5 + 31))
+    assert [(b["complaint"], b["clock"]) for b in report.broken] == [(later["id"], "respond")]

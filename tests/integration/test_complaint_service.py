@@ -77,15 +77,15 @@ def test_full_path_with_snapshot_of_reporting_line(svc, org_db):
 
 def test_worked_example_c_escalation_replaces_clocks(svc):
     c = new(svc)
-    c = svc.advance(c["id"], "escalate", "system", "respond clock broke", at(30))
+    c = svc.advance(c["id"], "escalate", c["owner"], "cannot solve it 无法解决", at(25))
     assert (c["state"], c["level"], c["owner"]) == ("escalated", 1, "zhouhua")
     k = clocks(c)
     assert k["respond"][0] == k["on_site"][0] == "replaced"
-    assert k["escalation"] == ("running", "zhouhua", "11:30")
+    assert k["escalation"] == ("running", "zhouhua", "11:25")
     assert k["resolve"] == ("running", "zhouhua", "09:00")   # keeps running from receipt
-    c = svc.advance(c["id"], "escalate", "system", None, at(150))
+    c = svc.advance(c["id"], "escalate", "zhouhua", None, at(140))
     assert (c["level"], c["owner"]) == (2, "baihong")
-    assert clocks(c)["escalation"] == ("running", "baihong", "13:30")
+    assert clocks(c)["escalation"] == ("running", "baihong", "13:20")
     c = svc.advance(c["id"], "verify", "baihong", None, at(160), against="lisi")
     c = svc.advance(c["id"], "arrive", "baihong", None, at(170))
     assert c["level"] == 2 and c["state"] == "on_site"   # keeps its level
@@ -210,3 +210,39 @@ def test_unknown_calendar_in_the_organisation_file_is_refused():
     bad = SAMPLE_ORG.read_text(encoding="utf-8").replace("calendar: business", "calendar: lunar")
     with pytest.raises(OrgFileError, match="unknown calendar 'lunar'"):
         parse_org(bad)
+
+
+def test_acting_after_a_deadline_records_the_breach(svc, org_db, policy):
+    """Late is late: verifying at 10:15 stops the respond clock as broken at 09:30 (its owner's
+    inactivity), even though the clock watch never ran in between."""
+    from scoring import result_to_json, score_month
+    from scoring.facts import read_month_facts
+
+    c = new(svc, against="lisi")
+    c = svc.advance(c["id"], "verify", c["owner"], None, at(75))
+    respond = next(k for k in c["clocks"] if k["name"] == "respond")
+    assert (respond["state"], respond["ended"]) == ("broken", "2026-11-03T09:30:00+08:00")
+    with org_db.reading() as s:
+        result = result_to_json(score_month(read_month_facts(s, "2026-11"), policy))
+    assert [ln["rule"] for ln in result["people"][c["owner"]]["lines"]] == ["inactivity"]
+
+
+def test_nobody_acts_as_the_system_or_the_complainant(svc):
+    from core.errors import Forbidden
+
+    c = new(svc)
+    for reserved in ("system", "complainant", "intake"):
+        with pytest.raises(Forbidden, match="reserved"):
+            svc.advance(c["id"], "escalate", reserved, None, at(5))
+
+
+def test_a_verification_dated_in_a_published_month_is_refused(svc, org_db):
+    from sqlalchemy import text as sql
+
+    c = new(svc, against="lisi")
+    with org_db.transaction() as s:
+        s.execute(sql("INSERT INTO month_close (month, status, policy_version, facts_digest, result, drafts,"
+                      " closed_by, closed_at) VALUES ('2026-11', 'published', 'v', 'd', '{}', 1, 'wuqing',"
+                      " :at)"), {"at": at(0).astimezone(UTC).replace(tzinfo=None)})
+    with pytest.raises(Refused, match="published"):
+        svc.advance(c["id"], "verify", c["owner"], None, at(10))

@@ -87,7 +87,7 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
         lines = s.scalar(select(func.count()).select_from(LedgerLine).where(LedgerLine.month == "2026-11"))
     assert lines == sum(len(p["lines"]) for p in engine["people"].values())
 
-    published = cli("month", "publish", "2026-11", "--by", "wuqing", "--json")
+    published = cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
     assert published["status"] == "published"
     with db.reading() as s:
         queued = s.scalar(select(func.count()).select_from(OutboxMessage)
@@ -96,7 +96,8 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
     people_with_lines = sum(1 for p in engine["people"].values() if p["lines"])
     assert queued >= people_with_lines + 2  # + worst rating to the president's office (2 people)
     assert ("zhangsan", None, True) in outcomes and ("xiaowang", "invoicing", False) in outcomes
-    assert cli("month", "publish", "2026-11", "--by", "wuqing", "--json") == published  # twice: nothing
+    again = cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
+    assert again == published  # twice: nothing
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)
                         .where(OutboxMessage.kind == "month_results")) == people_with_lines
@@ -112,7 +113,7 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
 def test_the_next_month_sees_the_published_history(cli):
     replay_november(cli)
     cli("month", "close", "2026-11", "--by", "wuqing", "--json")
-    cli("month", "publish", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
     cli("praise", "xiaowang", "--by", "lizhu", "--at", "2026-12-03T12:00", "--json")
     cli("month", "adjust", "2026-12", "zhangsan", "--points", "-5", "--corrects", "2026-11/1",
         "--reason", "申诉成立 appeal upheld", "--by", "wuqing", "--json")
@@ -132,9 +133,10 @@ def test_publish_refuses_a_stale_draft(cli):
     c = cli("complaint", "new", "--window", "gate-1", "--source", "customer", "--category", "attitude",
             "--text", "x", "--against", "guoqi", "--at", "2026-11-25T09:00", "--json")
     cli("complaint", "advance", str(c["id"]), "verify", "--by", c["owner"], "--at", "2026-11-25T09:10", "--json")
-    assert "changed since the draft" in cli("month", "publish", "2026-11", "--by", "wuqing", expect=2)
+    publish = ("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00")
+    assert "changed since the draft" in cli(*publish, expect=2)
     cli("month", "close", "2026-11", "--by", "wuqing", "--json")
-    assert cli("month", "publish", "2026-11", "--by", "wuqing", "--json")["status"] == "published"
+    assert cli(*publish, "--json")["status"] == "published"
 
 
 def test_nominations_and_praise_are_checked(org_db, policy, tmp_path):
@@ -154,7 +156,21 @@ def test_nominations_and_praise_are_checked(org_db, policy, tmp_path):
     assert result["stars"]["gate"]["person"] == "guoqi"
 
 
+def test_publishing_a_month_that_is_not_over_is_refused(cli):
+    assert "not over yet" in cli("month", "publish", "2026-11", "--by", "wuqing",
+                                 "--at", "2026-11-30T23:59", expect=2)
+    # Only the schedule drafts as 'system'; from the command line it is nobody.
+    assert "'system'" in cli("month", "close", "2026-11", "--by", "system", expect=2)
+
+
 def test_two_closes_at_once_leave_one_consistent_draft(org_db, policy, tmp_path):
+    from states.service import ComplaintService
+
+    complaints = ComplaintService(org_db, policy)
+    for i, person in enumerate(["zhangsan", "zhangsan", "xiaozhao"]):
+        c = complaints.create(window="inv-1", source="customer", category="attitude", text="x",
+                              against=person, at=datetime(2026, 11, 3 + i, 9, tzinfo=UTC))
+        complaints.advance(c["id"], "verify", c["owner"], None, datetime(2026, 11, 3 + i, 9, 10, tzinfo=UTC))
     months = MonthCloseService(org_db, policy, Settings(notice_dir=tmp_path))
     barrier = threading.Barrier(2)
     results = []
@@ -173,4 +189,5 @@ def test_two_closes_at_once_leave_one_consistent_draft(org_db, policy, tmp_path)
     assert final["drafts"] == 2
     with org_db.reading() as s:
         lines = s.scalar(select(func.count()).select_from(LedgerLine))
-    assert lines == sum(len(p["lines"]) for p in final["people"].values())
+    assert lines == sum(len(p["lines"]) for p in final["people"].values()) >= 5
+    assert results[0]["people"] == results[1]["people"] == final["people"]

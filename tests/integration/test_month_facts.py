@@ -32,10 +32,10 @@ def counted(svc, against, category, source, received, verified, owner_event="ver
 def month(org_db, policy, tmp_path):
     svc = ComplaintService(org_db, policy, now=lambda: datetime(2026, 12, 1, tzinfo=UTC))
     # Worked example A: 张三, supervisor 李主管 (lizhu), leader 王总 (wangzong).
-    counted(svc, "zhangsan", "attitude", "customer", "2026-11-03T09:00", "2026-11-03T10:00")
-    counted(svc, "zhangsan", "dispute", "customer", "2026-11-10T09:00", "2026-11-10T10:00")
+    counted(svc, "zhangsan", "attitude", "customer", "2026-11-03T09:00", "2026-11-03T09:20")
+    counted(svc, "zhangsan", "dispute", "customer", "2026-11-10T09:00", "2026-11-10T09:20")
     # The reporting line changes before the third complaint is scored: the snapshot holds.
-    c3 = counted(svc, "zhangsan", "attitude", "coordination", "2026-11-20T09:00", "2026-11-20T10:00")
+    c3 = counted(svc, "zhangsan", "attitude", "coordination", "2026-11-20T09:00", "2026-11-20T09:20")
     changed = SAMPLE_ORG.read_text(encoding="utf-8").replace(
         "{id: zhangsan, name: 张三, unit: invoicing}",
         "{id: zhangsan, name: 张三, unit: invoicing, supervisor: qianmin}")
@@ -45,8 +45,8 @@ def month(org_db, policy, tmp_path):
     d = svc.create(window="inv-1", source="customer", category="dispute", text="…",
                    against="xiaozhao", at=sh("2026-11-05T09:00"))
     svc.advance(d["id"], "dismiss", d["owner"], "不成立", sh("2026-11-05T09:10"))
-    counted(svc, "xiaozhao", "attitude", "customer", "2026-10-31T20:00", "2026-10-31T23:50")
-    counted(svc, "lisi", "attitude", "customer", "2026-11-30T23:00", "2026-11-30T23:30")
+    counted(svc, "xiaozhao", "attitude", "customer", "2026-10-31T23:40", "2026-10-31T23:50")
+    counted(svc, "lisi", "attitude", "customer", "2026-11-30T23:05", "2026-11-30T23:30")
     counted(svc, "maliu", "attitude", "customer", "2026-11-30T23:50", "2026-12-01T00:10")
     with org_db.transaction() as s:
         # A respond clock broken (as the clock watch will mark it), owned by the supervisor.

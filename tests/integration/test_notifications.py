@@ -44,7 +44,7 @@ def test_each_change_writes_the_right_messages_in_its_transaction(org_db, policy
         ("complaint_received", f"complainant:{c['id']}"), ("complaint_assigned", c["owner"])]
     received = outbox(org_db)[0]
     assert f"#{c['id']}" in received.subject and "https://jd.example/t/" in received.body
-    svc.advance(c["id"], "escalate", "system", "内部：未回复", T0 + timedelta(minutes=30))
+    svc.advance(c["id"], "escalate", c["owner"], "内部：未回复", T0 + timedelta(minutes=30))
     escalated = [m for m in outbox(org_db) if m.kind == "complaint_escalated"]
     assert sorted(m.recipient for m in escalated) == sorted(
         [c["owner"], "zhouhua", "wuqing", f"complainant:{c['id']}"])  # old, new, office, complainant
@@ -94,7 +94,7 @@ def test_mail_and_webhook_through_real_servers(org_db, policy, tmp_path):
         # who heads the weighbridge and is skipped).
         c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
         assert c["owner"] == "fengqiang"
-        svc.advance(c["id"], "escalate", "system", None, T0 + timedelta(minutes=30))
+        svc.advance(c["id"], "escalate", c["owner"], None, T0 + timedelta(minutes=30))
         counts = dispatch(org_db, settings, T0 + timedelta(minutes=31))
         assert counts["sent"] == len(outbox(org_db)) and counts["failed"] == 0
         subjects = sorted(str(m["Subject"]) for m in smtp.messages)
@@ -158,7 +158,7 @@ def test_quiet_hours_hold_routine_messages_not_escalations(org_db, policy, tmp_p
     svc = service(org_db, policy, settings)
     night = datetime(2026, 11, 3, 23, 0, tzinfo=BUSINESS_TZ)
     c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=night)
-    svc.advance(c["id"], "escalate", "system", None, night + timedelta(minutes=30))
+    svc.advance(c["id"], "escalate", c["owner"], None, night + timedelta(minutes=30))
     dispatch(org_db, settings, night + timedelta(minutes=31))
     sent = {m.kind for m in outbox(org_db) if m.status == SENT}
     assert sent == {"complaint_escalated"}
@@ -203,3 +203,18 @@ def test_nothing_is_lost_between_the_change_and_the_dispatch(org_db, policy, tmp
     assert message.key == taken.key and message.status == SENT and message.attempts == 2
     with org_db.reading() as s:
         assert s.scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+def test_a_dispatcher_whose_lease_ran_out_does_not_undo_the_next_one(org_db, policy, tmp_path):
+    from notifications.outbox import settle
+
+    settings = settings_for(tmp_path)
+    service(org_db, policy, settings).create(window="wb-1", source="customer", category="attitude",
+                                             text="x", at=T0)
+    [slow] = claim(org_db, settings, T0)                       # A claims, then stalls
+    later = T0 + timedelta(seconds=settings.outbox_lease_seconds + 1)
+    [fast] = claim(org_db, settings, later)                    # B reclaims after the lease
+    settle(org_db, settings, later, {fast.id: None}, fast.claim)
+    settle(org_db, settings, later, {slow.id: "timeout"}, slow.claim)  # A wakes up late
+    [message] = outbox(org_db)
+    assert message.status == SENT and message.last_error is None

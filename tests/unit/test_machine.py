@@ -69,10 +69,10 @@ def test_escalated_continues_where_the_complaint_stood():
     # Example C: the new owner may come on site although nobody verified yet.
     assert allowed_events(c, EXECUTOR) == ["verify", "arrive", "dismiss", "escalate"]
     c = life("escalated", level=1, owner="zhou", verified=True)
-    assert allowed_events(c, EXECUTOR) == ["arrive", "dismiss", "escalate"]
+    assert allowed_events(c, EXECUTOR) == ["arrive", "escalate"]  # verified: no dismissing any more
     assert "已到场" in refusal(life("escalated", owner="zhou", level=1, arrived=True), "arrive", EXECUTOR)
     c = life("escalated", level=1, owner="zhou", verified=True, arrived=True)
-    assert allowed_events(c, EXECUTOR) == ["resolve", "dismiss", "escalate"]
+    assert allowed_events(c, EXECUTOR) == ["resolve", "escalate"]
     assert fire(c, "resolve", EXECUTOR) == "resolved"
     assert "须先到场" in refusal(life("escalated", owner="zhou", level=1, verified=True),
                                  "resolve", EXECUTOR)
@@ -129,6 +129,17 @@ def test_system_and_complainant_may_only_escalate():
 
 def test_unknown_event_is_refused_by_name():
     assert "unknown event 'close'" in refusal(life("received"), "close", OWNER)
+
+
+def test_example_c_on_site_before_verification_can_still_verify():
+    c = life("on_site", verified=False, level=1, owner="zhou")
+    assert fire(c, "verify", EXECUTOR) == "on_site"
+    assert "已核实" in refusal(life("on_site"), "verify", OWNER)
+
+
+def test_a_verified_complaint_is_never_dismissed_and_an_open_incident_blocks_dismiss():
+    assert "已核实" in refusal(life("escalated", verified=True), "dismiss", OWNER)
+    assert "质量事故" in refusal(life("escalated", incident_open=True), "dismiss", OWNER)
 
 
 def test_an_open_incident_blocks_resolve():
