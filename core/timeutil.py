@@ -6,12 +6,14 @@ which the edges (CLI, services) pass down as ``now``.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from core.errors import InvalidInput
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def utcnow() -> datetime:
@@ -47,3 +49,14 @@ def local_iso(value: datetime | None) -> str | None:
 def local_short(value: datetime | None) -> str:
     """Compact human form: 11-03 09:30."""
     return value.astimezone(BUSINESS_TZ).strftime("%m-%d %H:%M") if value else "—"
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar month in Asia/Shanghai, as aware UTC (rules.md §4)."""
+    m = MONTH.match(month or "")
+    if not m:
+        raise InvalidInput(f"MONTH: '{month}' is not a month like 2026-11 月份格式错误")
+    year, mon = int(m.group(1)), int(m.group(2))
+    start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
+    return start.astimezone(UTC), end.astimezone(UTC)

@@ -7,17 +7,15 @@ against the month's bounds in Asia/Shanghai.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput
 from core.org import Person as PersonRow
 from core.org import Unit
-from core.timeutil import BUSINESS_TZ
+from core.timeutil import BUSINESS_TZ, month_bounds
 from scoring.model import Adjustment, Breach, Complaint, MonthFacts, Person
 from scoring.models import Adjustment as AdjustmentRow
 from scoring.models import MonthOutcome, Praise, StarNomination
@@ -25,19 +23,6 @@ from states.clocks import BROKEN
 from states.models import Clock
 from states.models import Complaint as ComplaintRow
 from states.spotcheck_models import missed_checks
-
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in Asia/Shanghai, as UTC."""
-    m = MONTH.match(month or "")
-    if not m:
-        raise InvalidInput(f"MONTH: '{month}' is not a month like 2026-11 月份格式错误")
-    year, mon = int(m.group(1)), int(m.group(2))
-    start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def read_month_facts(s: Session, month: str) -> MonthFacts:

@@ -11,14 +11,11 @@ auditor can recompute it from what was recorded.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.errors import InvalidInput, Refused
-from core.timeutil import BUSINESS_TZ
-
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from core.errors import Refused
+from core.timeutil import BUSINESS_TZ, month_bounds
 
 
 @dataclass(frozen=True)
@@ -52,17 +49,6 @@ class Plan:
     planned_at: datetime  # aware UTC
     due_at: datetime  # aware UTC
     items: tuple[str, ...]
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in Asia/Shanghai, as aware UTC."""
-    m = MONTH.match(month or "")
-    if not m:
-        raise InvalidInput(f"MONTH: '{month}' is not a month like 2026-11 月份格式错误")
-    year, mon = int(m.group(1)), int(m.group(2))
-    start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def plan_month(month: str, windows: list[WindowToCheck], inspectors: list[Inspector], seed: int,
