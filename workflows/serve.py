@@ -8,6 +8,7 @@ process. Ctrl-C stops the flows and the server. Telemetry is off.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -69,8 +70,17 @@ def deployments(watch_seconds: int = 60, dispatch_seconds: int = 10) -> list:
     ]
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, `timeout`, `kill`) stops cleanly, like Ctrl-C."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var") / "prefect",
               watch_seconds: int = 60, dispatch_seconds: int = 10) -> None:
+    _stop_on_sigterm()
     server = None
     api_url = os.environ.get("PREFECT_API_URL")
     if not api_url:
