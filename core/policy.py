@@ -106,6 +106,17 @@ class Incident(_Strict):
     steps: list[IncidentStep] = Field(min_length=1)
 
 
+class SpotChecks(_Strict):
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    weekdays: list[StrictInt] = Field(min_length=1)
+    grace_days: StrictInt = Field(ge=0)
+
+    def minutes(self, text: str) -> int:
+        hours, minutes = text.split(":")
+        return int(hours) * 60 + int(minutes)
+
+
 class Policy(_Strict):
     complaints: Complaints
     joint: Joint
@@ -117,6 +128,7 @@ class Policy(_Strict):
     score: Score
     clocks: Clocks
     incident: Incident
+    spot_checks: SpotChecks
 
     @property
     def version(self) -> str:

@@ -107,7 +107,7 @@ def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
             breach = next(next_breach, None)
         who, cid = c.against, c.id
         t = tallies.get(who) or tally_of(who)
-        n = t.complaints = t.complaints + 1
+        n = t.complaints = t.complaints + 1  # the supervisor and leader charges below are inlined: hot loop
         points, zh, en = person_rule(n, c.category, at.month, at.day)
         t.lines.append(line_of(Line, (who, PERSON, points, 0, cid, zh, en, at, None)))
         t.deductions += points

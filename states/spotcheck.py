@@ -32,7 +32,7 @@ class SpotCheckService:
         self.complaints = complaints
         self.db = complaints.db
         self.now = complaints.now
-        self.rules = rules or PlanRules()
+        self.rules = rules or plan_rules(complaints.policy)
 
     # ---- planning ------------------------------------------------------------------------
 
@@ -184,6 +184,13 @@ class SpotCheckService:
 
 
 # ---- the JSON shape ---------------------------------------------------------------------------
+
+
+def plan_rules(policy) -> PlanRules:
+    """The planning rules of the policy's [spot_checks] table."""
+    sc = policy.spot_checks
+    return PlanRules(start_minute=sc.minutes(sc.start), end_minute=sc.minutes(sc.end),
+                     weekdays=tuple(sc.weekdays), grace_days=sc.grace_days)
 
 
 def check_dict(r: SpotCheck, names: dict[str, str]) -> dict:

@@ -20,7 +20,7 @@ from core.timeutil import BUSINESS_TZ, month_bounds
 
 @dataclass(frozen=True)
 class PlanRules:
-    """When checks may happen. Defaults until the policy file grows a [spot_check] table."""
+    """When checks may happen (policy [spot_checks]; these defaults serve the pure tests)."""
 
     start_minute: int = 8 * 60  # 08:00, first moment of the working day
     end_minute: int = 18 * 60  # 18:00, exclusive
