@@ -1,12 +1,13 @@
 """Every table of the application, imported in one place for Alembic and tests."""
 
+from core.accounts import Account, ApiToken
 from core.db import Base
 from core.org import OrgLoad, Person, Position, Unit, Window
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
-from states.models import Clock, Complaint, ComplaintEvent
+from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
-__all__ = ["Adjustment", "Base", "Clock", "Complaint", "ComplaintEvent", "LedgerLine", "MonthClose",
+__all__ = ["Account", "Adjustment", "ApiToken", "Base", "Clock", "Complaint", "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "LedgerLine", "MonthClose",
            "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "Position", "Praise", "SpotCheck",
            "SpotCheckPlan", "StarNomination", "Unit", "Window"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -89,3 +89,31 @@ class Clock(Base):
     # The clock watch asks "running and due" and "running and to be warned": index range scans.
     __table_args__ = (Index("ix_clock_state_due", "state", "due_at"),
                       Index("ix_clock_state_warn", "state", "next_warn_at"))
+
+
+class ComplaintRating(Base):
+    """The complainant's satisfaction with a resolved complaint (tracking page): once per complaint."""
+
+    __tablename__ = "complaint_rating"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)  # 1 (very unsatisfied) … 5 (very satisfied)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # A window person the complainant praised with the rating (feeds the service star).
+    praised_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ComplaintPhoto(Base):
+    """A photo taken on arrival (到场照片); staff-only, never on a public page."""
+
+    __tablename__ = "complaint_photo"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id"))
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    by_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,158 @@
+"""Staff accounts: argon2 password hashes, failed-login throttling and API bearer tokens.
+
+A person of the directory logs in with his id; roles are never stored here, they come from
+the directory at every request. Plain service: one transaction per use, no web framework.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, Database, UTCDateTime
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.org import Person
+from core.timeutil import utcnow
+
+MIN_PASSWORD = 8
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for an integration, acting as one person; only its SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """After ``max_failures`` wrong passwords in a row the account waits ``lock_seconds``."""
+
+    max_failures: int = 5
+    lock_seconds: int = 300
+
+
+def _hasher():
+    from argon2 import PasswordHasher  # imported by the commands that hash only
+
+    return PasswordHasher()
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountService:
+    def __init__(self, db: Database, throttle: Throttle = Throttle(), now=utcnow):
+        self.db, self.throttle, self.now = db, throttle, now
+
+    def set_password(self, person_id: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(f"password: at least {MIN_PASSWORD} characters 密码至少 {MIN_PASSWORD} 位")
+        hashed = _hasher().hash(password)
+        with self.db.transaction() as s:
+            _active(s, person_id)
+            acc = s.get(Account, person_id)
+            if acc is None:
+                acc = Account(person_id=person_id)
+                s.add(acc)
+            acc.password_hash, acc.failed_logins, acc.locked_until = hashed, 0, None
+            acc.changed_at = self.now()
+
+    def has_password(self, person_id: str) -> bool:
+        with self.db.reading() as s:
+            return s.get(Account, person_id) is not None
+
+    def login(self, person_id: str, password: str) -> str:
+        """The person's id when the password is right; otherwise Forbidden, counted and throttled.
+
+        The same words for an unknown id and a wrong password: nothing tells which ids exist.
+        """
+        wrong = Forbidden("用户名或密码错误 / wrong user or password")
+        now = self.now()
+        with self.db.transaction() as s:  # commits the failure count too
+            acc = s.get(Account, person_id)
+            person = s.get(Person, person_id)
+            if acc is None or person is None or not person.active:
+                refusal = wrong
+            elif acc.locked_until is not None and acc.locked_until > now:
+                wait = int((acc.locked_until - now).total_seconds()) + 1
+                refusal = Forbidden(f"登录失败次数过多，请 {wait} 秒后再试 / too many failed logins: "
+                                    f"try again in {wait} s")
+            elif not self._matches(acc, password):
+                acc.failed_logins = (acc.failed_logins or 0) + 1
+                if acc.failed_logins >= self.throttle.max_failures:
+                    acc.locked_until = now + timedelta(seconds=self.throttle.lock_seconds)
+                    acc.failed_logins = 0
+                refusal = wrong
+            else:
+                acc.failed_logins, acc.locked_until, refusal = 0, None, None
+        if refusal is not None:
+            raise refusal
+        return person_id
+
+    @staticmethod
+    def _matches(acc: Account, password: str) -> bool:
+        from argon2.exceptions import VerificationError
+
+        try:
+            return _hasher().verify(acc.password_hash, password)
+        except VerificationError:
+            return False
+
+    # ---- API tokens ------------------------------------------------------------------------
+
+    def issue_token(self, person_id: str, label: str) -> str:
+        token = secrets.token_urlsafe(32)  # 256 bits
+        with self.db.transaction() as s:
+            _active(s, person_id)
+            s.add(ApiToken(person_id=person_id, token_sha256=_sha256(token), label=label or person_id,
+                           created_at=self.now()))
+        return token
+
+    def person_for_token(self, token: str) -> str | None:
+        with self.db.reading() as s:
+            row = s.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha256(token),
+                                                  ApiToken.revoked.is_(False)))
+            if row is None:
+                return None
+            person = s.get(Person, row.person_id)
+            return person.id if person is not None and person.active else None
+
+    def revoke_tokens(self, person_id: str) -> int:
+        with self.db.transaction() as s:
+            rows = list(s.scalars(select(ApiToken).where(ApiToken.person_id == person_id,
+                                                         ApiToken.revoked.is_(False))))
+            for row in rows:
+                row.revoked = True
+            return len(rows)
+
+
+def _active(s, person_id: str) -> Person:
+    p = s.get(Person, person_id)
+    if p is None:
+        raise NotFound(f"PERSON: unknown person '{person_id}' 未知人员")
+    if not p.active:
+        raise Forbidden(f"PERSON: '{person_id}' has left the directory 已停用")
+    return p
