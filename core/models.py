@@ -8,6 +8,6 @@ from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Pra
 from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
-__all__ = ["Account", "Adjustment", "ApiToken", "Base", "Clock", "Complaint", "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "LedgerLine", "MonthClose",
-           "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "Position", "Praise", "SpotCheck",
-           "SpotCheckPlan", "StarNomination", "Unit", "Window"]
+__all__ = ["Account", "Adjustment", "ApiToken", "Base", "Clock", "Complaint", "ComplaintEvent", "ComplaintPhoto",
+           "ComplaintRating", "LedgerLine", "MonthClose", "MonthOutcome", "OrgLoad", "OutboxMessage", "Person",
+           "Position", "Praise", "SpotCheck", "SpotCheckPlan", "StarNomination", "Unit", "Window"]

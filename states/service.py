@@ -25,6 +25,7 @@ from states import clocks as clockrules
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
 from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
+from states.photos import add_photo, check_photo, photo_bytes, photo_list
 from states.views import complaint_dict, lifecycle_of
 
 INTAKE_ACTOR = "intake"
@@ -98,10 +99,16 @@ class ComplaintService:
     # ---- the one way to change a complaint ---------------------------------------------
 
     def advance(self, complaint_id: int, event: str, actor: str, note: str | None = None,
-                at: datetime | None = None, *, against: str | None = None) -> dict:
+                at: datetime | None = None, *, against: str | None = None,
+                photo: tuple[str, bytes] | None = None) -> dict:
+        """``photo``: (content type, bytes) taken on arrival, stored with the change."""
         at = as_utc(at) if at else self.now()
         if event not in EVENTS:
             raise InvalidInput(f"EVENT: unknown event '{event}' 未知操作 (one of {', '.join(EVENTS)})")
+        if photo is not None:
+            if event != "arrive":
+                raise InvalidInput("photo: only with 'arrive' 仅到场时可上传照片")
+            check_photo(*photo)
         try:
             with self.db.transaction() as s:
                 c = _complaint(s, complaint_id)
@@ -112,8 +119,11 @@ class ComplaintService:
                 if event == "verify":
                     _refuse_published_month(s, c, at)
                 self._change(s, c, event, who, note, at)
+                if photo is not None:
+                    event_id = s.scalar(select(func.max(ComplaintEvent.id)).where(ComplaintEvent.complaint_id == c.id))
+                    add_photo(s, c.id, event_id, who.id, at, *photo)
                 s.refresh(c)
-                return complaint_dict(c, _names(s, c), self.now(), private=True)
+                return self._full(s, c)
         except StaleDataError:
             raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
                            "请刷新后重试 / reload and try again") from None
@@ -171,8 +181,16 @@ class ComplaintService:
 
     def get(self, complaint_id: int) -> dict:
         with self.db.reading() as s:
-            c = _complaint(s, complaint_id)
-            return complaint_dict(c, _names(s, c), self.now(), private=True)
+            return self._full(s, _complaint(s, complaint_id))
+
+    def _full(self, s: Session, c: Complaint) -> dict:
+        data = complaint_dict(c, _names(s, c), self.now(), private=True)
+        data["photos"] = photo_list(s, c.id)
+        return data
+
+    def photo(self, complaint_id: int, photo_id: int) -> tuple[str, bytes]:
+        with self.db.reading() as s:
+            return photo_bytes(s, complaint_id, photo_id)
 
     def list(self, state: str | None = None, overdue: bool = False) -> list[dict]:
         now = self.now()

@@ -64,6 +64,7 @@ class MonthCloseService:
             if row is None:
                 row = MonthClose(month=month, drafts=0)
                 s.add(row)
+            row.previous_result = row.result  # kept for the review of what this draft changed
             row.status, row.policy_version, row.result = DRAFT, self.policy.version, result
             row.facts_digest, row.closed_by, row.closed_at = digest(result), by, now
             row.drafts = (row.drafts or 0) + 1
@@ -171,7 +172,10 @@ class MonthCloseService:
                       .values(drafts=MonthClose.drafts))
 
     def _view(self, row: MonthClose) -> dict:
+        from scoring.diff import draft_diff
+
         return {**row.result, "status": row.status, "policy_version": row.policy_version,
+                "changes_since_previous_draft": draft_diff(row.previous_result, row.result),
                 "drafts": row.drafts, "closed_by": row.closed_by, "closed_at": local_iso(row.closed_at),
                 "published_by": row.published_by, "published_at": local_iso(row.published_at)}
 

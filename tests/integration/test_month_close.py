@@ -18,7 +18,8 @@ from scoring.facts import read_month_facts
 from scoring.models import LedgerLine, MonthOutcome
 from workflows.monthclose import MonthCloseService
 
-STATUS_KEYS = {"status", "drafts", "closed_by", "closed_at", "published_by", "published_at"}
+STATUS_KEYS = {"status", "drafts", "closed_by", "closed_at", "published_by", "published_at",
+               "changes_since_previous_draft"}
 
 
 @pytest.fixture
@@ -82,6 +83,7 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
 
     again = cli("month", "close", "2026-11", "--by", "wuqing", "--json")
     assert again["drafts"] == 2
+    assert draft["changes_since_previous_draft"] == [] and again["changes_since_previous_draft"] == []
     assert {k: v for k, v in again.items() if k not in STATUS_KEYS} == engine
     with db.reading() as s:
         lines = s.scalar(select(func.count()).select_from(LedgerLine).where(LedgerLine.month == "2026-11"))
