@@ -13,11 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-# The main job on the embedded default: SQLite under var/, a Prefect server on
+# The main job on the embedded default: SQLite under var/, the web console on
+# 127.0.0.1:8000 (demo accounts listed on its login page), a Prefect server on
 # 127.0.0.1:4200 started by `jiandu serve`, every flow on its schedule. Ctrl-C stops.
 run: $(STAMP)
 	$(BIN)/jiandu init --sample
-	$(BIN)/jiandu serve
+	$(BIN)/jiandu serve --demo
 
 demo: $(STAMP)
 	$(BIN)/jiandu demo

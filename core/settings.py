@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     # Non-urgent messages wait out the quiet hours (Asia/Shanghai); "" disables them.
     quiet_hours: str = "22:00-07:00"
 
+    # ---- web (jiandu serve) ----
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    # Signs the session cookie. Empty: a random key kept in var/secret_key (made on first use).
+    secret_key: str = ""
+    # Only over HTTPS in production (set true behind TLS).
+    secure_cookies: bool = False
+    # Demo mode (`make run`): accounts for the sample people, listed on the login page.
+    demo: bool = False
+    demo_password: str = "jiandu-demo"
+    login_max_failures: int = 5
+    login_lock_seconds: int = 300
+
     def resolved_database_url(self) -> str:
         return self.database_url or _default_database_url()
 

@@ -20,7 +20,7 @@ from core.db import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
 from core.org import Person, Unit, Window, ladder_owner, reporting_line, rung_of, units_headed_by
 from core.policy import Policy
-from core.timeutil import BUSINESS_TZ, as_utc, utcnow
+from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
 from states import clocks as clockrules
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
@@ -60,6 +60,8 @@ class ComplaintService:
         _check_choice("--category", category, CATEGORIES)
         if not text or not text.strip():
             raise InvalidInput("--text: empty 投诉内容不能为空")
+        _printable("--text", text)
+        _printable("--contact", contact)
         with self.db.transaction() as s:
             c = self._receive(s, window=window, source=source, category=category, text=text.strip(),
                               against=against, contact=contact, at=at)
@@ -100,11 +102,13 @@ class ComplaintService:
 
     def advance(self, complaint_id: int, event: str, actor: str, note: str | None = None,
                 at: datetime | None = None, *, against: str | None = None,
-                photo: tuple[str, bytes] | None = None) -> dict:
-        """``photo``: (content type, bytes) taken on arrival, stored with the change."""
+                photo: tuple[str, bytes] | None = None, expected_version: int | None = None) -> dict:
+        """``photo``: (content type, bytes) taken on arrival, stored with the change.
+        ``expected_version``: the version the person saw (a page); a newer one is a conflict."""
         at = as_utc(at) if at else self.now()
         if event not in EVENTS:
             raise InvalidInput(f"EVENT: unknown event '{event}' 未知操作 (one of {', '.join(EVENTS)})")
+        _printable("--note", note)
         if photo is not None:
             if event != "arrive":
                 raise InvalidInput("photo: only with 'arrive' 仅到场时可上传照片")
@@ -112,6 +116,8 @@ class ComplaintService:
         try:
             with self.db.transaction() as s:
                 c = _complaint(s, complaint_id)
+                if expected_version is not None and c.version != expected_version:
+                    raise StaleDataError()
                 who = _actor(s, actor)
                 if against is not None:
                     _set_against(s, c, against)
@@ -192,21 +198,46 @@ class ComplaintService:
         with self.db.reading() as s:
             return photo_bytes(s, complaint_id, photo_id)
 
-    def list(self, state: str | None = None, overdue: bool = False) -> list[dict]:
+    def list(self, state: str | None = None, overdue: bool = False, *, unit: str | None = None,
+             window: str | None = None, month: str | None = None, owner: str | None = None,
+             open_only: bool = False, limit: int | None = None) -> list[dict]:
+        """Complaints by id, filtered; ``month``: received in that month (Asia/Shanghai)."""
         now = self.now()
         query = select(Complaint).order_by(Complaint.id)
         if state is not None:
             valid = {*OPEN_STATES, "resolved", "dismissed"}
             _check_choice("--state", state, valid)
             query = query.where(Complaint.state == state)
+        if open_only:
+            query = query.where(Complaint.state.in_(OPEN_STATES))
         if overdue:
             query = query.where(exists().where(Clock.complaint_id == Complaint.id,
                                                Clock.state == clockrules.RUNNING,
                                                Clock.due_at <= now))
+        for column, value in ((Complaint.unit_code, unit), (Complaint.window_code, window),
+                              (Complaint.owner_id, owner)):
+            if value:
+                query = query.where(column == value)
+        if month:
+            start, end = month_bounds(month)
+            query = query.where(Complaint.received_at >= start, Complaint.received_at < end)
+        if limit:
+            query = query.limit(limit)
         with self.db.reading() as s:
             rows = list(s.scalars(query))
             names = _names_of(s, {p for c in rows for p in (c.against_id, c.owner_id)})
             return [complaint_dict(c, names, now) for c in rows]
+
+    def allowed_for(self, complaint_id: int, actor_id: str) -> list[str]:
+        """The events this person may fire now. Verify counts as allowed when only the missing
+        'against' stops it: the form asks for it."""
+        with self.db.reading() as s:
+            c = _complaint(s, complaint_id)
+            who = _actor(s, actor_id)
+            life = lifecycle_of(c, _unit_of(s, c.against_id))
+            if life.against is None:
+                life.against = "?"  # chosen in the verify form; the service checks it then
+            return allowed_events(life, who)
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -215,6 +246,12 @@ class ComplaintService:
 def _check_choice(field: str, value: str, choices) -> None:
     if value not in choices:
         raise InvalidInput(f"{field}: '{value}' is not one of {', '.join(sorted(choices))}")
+
+
+def _printable(field: str, value: str | None) -> None:
+    """Control characters (a NUL byte above all) are refused: PostgreSQL would fail on them."""
+    if value and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符")
 
 
 def _complaint(s: Session, complaint_id: int) -> Complaint:

@@ -107,6 +107,14 @@ class MonthCloseService:
                 raise NotFound(f"{month}: not closed yet 尚未关账")
             return self._view(row)
 
+    def months(self) -> list[dict]:
+        """Every closed month, newest first: status and who closed or published it when."""
+        with self.db.reading() as s:
+            rows = s.scalars(select(MonthClose).order_by(MonthClose.month.desc()))
+            return [{"month": r.month, "status": r.status, "drafts": r.drafts, "closed_by": r.closed_by,
+                     "closed_at": local_iso(r.closed_at), "published_by": r.published_by,
+                     "published_at": local_iso(r.published_at)} for r in rows]
+
     # ---- before the close ------------------------------------------------------------------
 
     def nominate(self, month: str, unit: str, person: str, by: str) -> dict:

@@ -78,10 +78,22 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def start_web(host: str, port: int, demo: bool = False) -> subprocess.Popen:
+    """The web console, public pages and API (uvicorn, its own process: Ctrl-C stops both)."""
+    env = {**os.environ, **({"JIANDU_DEMO": "true"} if demo else {})}
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "jiandu.web.app:create_app",
+                             "--host", host, "--port", str(port), "--log-level", "warning"], env=env)
+
+
 def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var") / "prefect",
-              watch_seconds: int = 60, dispatch_seconds: int = 10) -> None:
+              watch_seconds: int = 60, dispatch_seconds: int = 10, web: tuple[str, int] | None = None,
+              demo: bool = False) -> None:
     _stop_on_sigterm()
     server = None
+    web_process = start_web(*web, demo=demo) if web else None
+    if web:
+        print(f"网页 Web: http://{web[0]}:{web[1]}/  ·  投诉入口 intake: /w/<窗口 window>  ·  API: /api/docs",
+              flush=True)
     api_url = os.environ.get("PREFECT_API_URL")
     if not api_url:
         api_url = f"http://{host}:{port}/api"
@@ -101,6 +113,9 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var"
     except KeyboardInterrupt:
         pass
     finally:
+        if web_process is not None:
+            web_process.terminate()
+            web_process.wait(timeout=30)
         if server is not None:
             server.terminate()
             try:

@@ -1,0 +1,126 @@
+"""The API under /api (OpenAPI at /api/openapi.json): complaints, months, the organisation.
+
+Integrations send `Authorization: Bearer <token>` (`jiandu user token PERSON`); the token acts as
+that person, with his roles. Errors come from the one mapping in app.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, field_validator
+
+from core.errors import Forbidden
+from jiandu.web.security import NotLoggedIn, Staff, staff_of
+
+router = APIRouter(prefix="/api", tags=["jiandu"])
+bearer = HTTPBearer(auto_error=False, description="jiandu user token PERSON")
+
+ComplaintId = Annotated[int, Path(ge=1, le=2**31 - 1, description="投诉编号 / complaint number")]
+Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (Asia/Shanghai)")]
+Event = Literal["verify", "arrive", "resolve", "dismiss", "escalate"]
+State = Literal["received", "verified", "on_site", "escalated", "resolved", "dismissed"]
+
+
+def _printable(value: str | None) -> str | None:
+    if value is not None and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValueError("control characters are not allowed 含有控制字符")
+    return value
+
+
+class ComplaintIn(BaseModel):
+    window: str = Field(min_length=1, max_length=64, description="窗口编码 / window code")
+    category: Literal["attitude", "dispute", "other"]
+    text: str = Field(min_length=1, max_length=2000)
+    source: Literal["customer", "coordination", "spot_check"] = "customer"
+    against: str | None = Field(default=None, max_length=64)
+    contact: str | None = Field(default=None, max_length=200)
+
+    _clean = field_validator("window", "text", "against", "contact")(_printable)
+
+
+class AdvanceIn(BaseModel):
+    event: Event
+    note: str | None = Field(default=None, max_length=2000)
+    against: str | None = Field(default=None, max_length=64)
+    version: int | None = Field(default=None, ge=0, le=2**31 - 1,
+                                description="the version you saw; a newer one answers 409")
+
+    _clean = field_validator("note", "against")(_printable)
+
+
+def api_staff(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Staff:
+    from core.accounts import AccountService
+
+    runtime = request.app.state.runtime
+    person = AccountService(runtime.db).person_for_token(credentials.credentials) if credentials else None
+    staff = staff_of(runtime.db, person)
+    if staff is None:
+        raise NotLoggedIn()
+    request.state.staff = staff
+    return staff
+
+
+def api_team(staff: Staff = Depends(api_staff)) -> Staff:
+    if not staff.is_team:
+        raise Forbidden("仅监督小组成员 / only the supervision team")
+    return staff
+
+
+def _runtime(request: Request):
+    return request.app.state.runtime
+
+
+@router.post("/complaints", status_code=201, summary="受理投诉 / file a complaint")
+def create_complaint(body: ComplaintIn, request: Request, staff: Staff = Depends(api_staff)) -> dict:
+    return _runtime(request).complaints().create(**body.model_dump())
+
+
+@router.get("/complaints", summary="投诉列表 / list complaints")
+def list_complaints(request: Request, staff: Staff = Depends(api_team),
+                    state: State | None = None,
+                    unit: Annotated[str | None, Query(max_length=64)] = None,
+                    window: Annotated[str | None, Query(max_length=64)] = None,
+                    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+                    owner: Annotated[str | None, Query(max_length=64)] = None,
+                    overdue: bool = False,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    return _runtime(request).complaints().list(state=state, overdue=overdue, unit=unit, window=window,
+                                               month=month, owner=owner, limit=limit)
+
+
+@router.get("/complaints/{complaint_id}", summary="投诉详情 / one complaint")
+def get_complaint(complaint_id: ComplaintId, request: Request, staff: Staff = Depends(api_team)) -> dict:
+    return _runtime(request).complaints().get(complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/advance", summary="推进状态 / advance a complaint",
+             responses={409: {"description": "refused: names the state and the allowed events"}})
+def advance_complaint(complaint_id: ComplaintId, body: AdvanceIn, request: Request,
+                      staff: Staff = Depends(api_team)) -> dict:
+    return _runtime(request).complaints().advance(complaint_id, body.event, staff.id, body.note,
+                                                  against=body.against, expected_version=body.version)
+
+
+@router.get("/months/{month}", summary="月度结果 / a month's result")
+def get_month(month: Month, request: Request, staff: Staff = Depends(api_team)) -> dict:
+    return _runtime(request).months().show(month)
+
+
+@router.post("/months/{month}/close", summary="关账（草稿）/ close a month (draft)")
+def close_month(month: Month, request: Request, staff: Staff = Depends(api_team)) -> dict:
+    return _runtime(request).months().close(month, staff.id)
+
+
+@router.post("/months/{month}/publish", summary="公布 / publish a month")
+def publish_month(month: Month, request: Request, staff: Staff = Depends(api_team)) -> dict:
+    return _runtime(request).months().publish(month, staff.id)
+
+
+@router.get("/org", summary="组织架构 / the organisation")
+def get_org(request: Request, staff: Staff = Depends(api_team)) -> dict:
+    from core.orgservice import org_snapshot
+
+    return org_snapshot(_runtime(request).db)

@@ -1,0 +1,94 @@
+"""The web application: `create_app()` builds it from a Runtime (settings, database, policy).
+
+    /            the supervisor console (login)      /api/...   the API (bearer tokens, OpenAPI)
+    /w/<window>  a window's public intake form       /t/<token> the complainant's tracking page
+    /boards      commitment boards                   /notices   published month notices
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from core.errors import JianduError, Refused
+from jiandu.web.security import NotLoggedIn, secret_key
+from workflows.runtime import Runtime
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_HOURS = 12
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime.from_env()
+    app = FastAPI(title="Jiandu 监督 API", version="1", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="投诉、月度关账与组织架构 / complaints, month closes and the organisation. "
+                              "Authorization: Bearer <token> (jiandu user token PERSON).")
+    app.state.runtime = runtime
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime.settings), session_cookie="jiandu_session",
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=runtime.settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from jiandu.web import api, console, months, public
+
+    app.include_router(api.router)
+    app.include_router(public.router)
+    app.include_router(console.router)
+    app.include_router(months.router)
+    _error_handlers(app)
+    if runtime.settings.demo:
+        from jiandu.web.demo_accounts import ensure_demo_accounts
+
+        ensure_demo_accounts(runtime)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """The one place where refusals become HTTP: 404 unknown, 409 refused or conflict (with the
+    allowed events), 422 a named field, 403 not for this role; pages get the same in HTML."""
+
+    @app.exception_handler(JianduError)
+    async def refused(request: Request, exc: JianduError):
+        body = {"detail": str(exc)}
+        if isinstance(exc, Refused):
+            body.update(state=exc.state, allowed=exc.allowed)
+        return _answer(request, exc.http_status, body)
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, exc: NotLoggedIn):
+        if _is_api(request):
+            return JSONResponse({"detail": "需要令牌 / a bearer token is required"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid"}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        return _answer(request, 422, {"detail": f"{field or 'body'}: {first.get('msg')} 字段无效",
+                                      "field": field or "body"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = "页面不存在 / not found" if exc.status_code == 404 else str(exc.detail)
+        return _answer(request, exc.status_code, {"detail": detail}, headers=getattr(exc, "headers", None))
+
+
+def _answer(request: Request, status: int, body: dict, headers=None) -> Response:
+    if _is_api(request):
+        return JSONResponse(body, status_code=status, headers=headers)
+    from jiandu.web.pages import page
+
+    return page(request, "error.html.j2", status_code=status, status=status, message=body["detail"],
+                allowed=body.get("allowed") or [])

@@ -1,0 +1,141 @@
+"""The supervisor console: login, my queue, all complaints, a complaint's page, the dashboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from core.errors import InvalidInput
+from jiandu.web.i18n import lang_of
+from jiandu.web.pages import flash, page
+from jiandu.web.security import Staff, check_csrf, current_staff, require_team
+from states.machine import EVENTS
+
+router = APIRouter(include_in_schema=False)
+STATES = ("received", "verified", "on_site", "escalated", "resolved", "dismissed")
+
+
+def _runtime(request: Request):
+    return request.app.state.runtime
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+# ---- login ---------------------------------------------------------------------------------------
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/"):
+    return page(request, "login.html.j2", next=_safe_next(next), error=None, demo=_demo_people(request))
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def login(request: Request):
+    from core.accounts import AccountService, Throttle
+    from core.errors import Forbidden
+
+    form = await request.form()
+    settings = _runtime(request).settings
+    accounts = AccountService(_runtime(request).db, Throttle(settings.login_max_failures, settings.login_lock_seconds))
+    target = _safe_next(str(form.get("next") or "/"))
+    try:
+        person = accounts.login(str(form.get("user") or "").strip(), str(form.get("password") or ""))
+    except Forbidden as exc:
+        return page(request, "login.html.j2", status_code=403, next=target, error=str(exc),
+                    demo=_demo_people(request))
+    request.session.clear()  # a new session at login: no fixation
+    request.session["person"] = person
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request):
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def _demo_people(request: Request) -> list[dict]:
+    if not _runtime(request).settings.demo:
+        return []
+    from jiandu.web.demo_accounts import demo_people
+
+    return demo_people(_runtime(request))
+
+
+# ---- queue and list ------------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    staff = current_staff(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    if not staff.is_team:
+        return page(request, "staff_home.html.j2")
+    rows = _runtime(request).complaints().list(owner=staff.id, open_only=True)
+    return page(request, "queue.html.j2", rows=rows)
+
+
+@router.get("/complaints", response_class=HTMLResponse)
+def complaints(request: Request, staff: Staff = Depends(require_team), state: str = "", unit: str = "",
+               window: str = "", month: str = "", overdue: str = ""):
+    from core.orgservice import org_snapshot
+
+    filters = {"state": state, "unit": unit, "window": window, "month": month, "overdue": overdue}
+    rows = _runtime(request).complaints().list(state=state or None, overdue=bool(overdue), unit=unit or None,
+                                               window=window or None, month=month or None, limit=500)
+    org = org_snapshot(_runtime(request).db)
+    return page(request, "complaints.html.j2", rows=rows, filters=filters, states=STATES, units=org["units"])
+
+
+# ---- one complaint -------------------------------------------------------------------------------
+
+@router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
+def complaint(complaint_id: int, request: Request, staff: Staff = Depends(require_team)):
+    from core.orgservice import org_snapshot
+    from states.diagram import state_diagram_svg
+
+    service = _runtime(request).complaints()
+    c = service.get(complaint_id)
+    allowed = service.allowed_for(complaint_id, staff.id)
+    people = [p for p in org_snapshot(_runtime(request).db)["people"] if p["unit"] == c["unit"]]
+    return page(request, "complaint.html.j2", c=c, allowed=allowed, people=people,
+                diagram=state_diagram_svg(c["state"], allowed))
+
+
+@router.post("/complaints/{complaint_id}/advance", dependencies=[Depends(check_csrf)])
+async def advance(complaint_id: int, request: Request, staff: Staff = Depends(require_team)):
+    form = await request.form()
+    event = str(form.get("event") or "")
+    if event not in EVENTS:
+        raise InvalidInput(f"event: '{event}' is not one of {', '.join(EVENTS)} 未知操作")
+    note = str(form.get("note") or "").strip() or None
+    against = str(form.get("against") or "").strip() or None
+    photo = None
+    upload = form.get("photo")
+    if upload is not None and getattr(upload, "filename", ""):
+        photo = (upload.content_type or "", await upload.read())
+    version = str(form.get("version") or "")
+    _runtime(request).complaints().advance(complaint_id, event, staff.id, note, against=against, photo=photo,
+                                           expected_version=int(version) if version.isdigit() else None)
+    flash(request, f"#{complaint_id}: {event} ✓")
+    return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
+
+
+@router.get("/complaints/{complaint_id}/photos/{photo_id}")
+def photo(complaint_id: int, photo_id: int, request: Request, staff: Staff = Depends(require_team)):
+    content_type, data = _runtime(request).complaints().photo(complaint_id, photo_id)
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600",
+                                                            "X-Content-Type-Options": "nosniff"})
+
+
+# ---- dashboard -----------------------------------------------------------------------------------
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, staff: Staff = Depends(require_team), months: int = 6):
+    from core.timeutil import utcnow
+    from jiandu.web.dashboard_view import dashboard_charts
+    from states.dashboard import dashboard as figures
+
+    data = figures(_runtime(request).db, utcnow(), months=max(1, min(months, 24)))
+    return page(request, "dashboard.html.j2", d=data, charts=dashboard_charts(data, lang_of(request)))

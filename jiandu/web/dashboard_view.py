@@ -1,0 +1,32 @@
+"""The dashboard's charts from the figures of states.dashboard (server-side SVG, no script)."""
+
+from __future__ import annotations
+
+from jiandu.web.charts import bar_chart, line_chart
+from jiandu.web.i18n import translator
+
+
+def _pct(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def dashboard_charts(d: dict, lang: str) -> list[str]:
+    t = translator(lang)
+    months = d["months"]
+    per_unit = [(u["name"], [d["per_unit_month"].get(u["code"], {}).get(m, 0) for m in months]) for u in d["units"]]
+    trend = d["trend"]
+    return [
+        bar_chart(t("各单位每月投诉数", "Complaints per unit and month"), months, per_unit,
+                  unit=t("件", "")),
+        line_chart(t("各项比率趋势", "Rates over the months"), months, [
+            (t("时限遵守率", "clocks kept"), [_pct(r["clocks_kept_pct"]) for r in trend]),
+            (t("及时回复率", "response"), [_pct(r["response_rate"]) for r in trend]),
+            (t("按时处理率", "resolution"), [_pct(r["resolution_rate"]) for r in trend]),
+            (t("满意率", "satisfaction"), [_pct(r["satisfaction_rate"]) for r in trend]),
+        ], percent=True),
+        bar_chart(t("每月受理、核实、处理", "Received, verified, resolved per month"), months, [
+            (t("受理", "received"), [r["received"] for r in trend]),
+            (t("核实", "verified"), [r["verified"] for r in trend]),
+            (t("处理完毕", "resolved"), [r["resolved"] for r in trend]),
+        ]),
+    ]

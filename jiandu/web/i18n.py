@@ -1,0 +1,23 @@
+"""Chinese first, English on request: the language lives in a cookie, pages call t(zh, en)."""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+COOKIE = "lang"
+
+
+def lang_of(request) -> str:
+    lang = request.cookies.get(COOKIE, "zh")
+    return lang if lang in LANGS else "zh"
+
+
+def translator(lang: str):
+    def t(zh: str, en: str) -> str:
+        return en if lang == "en" else zh
+
+    return t
+
+
+def pick(text: str | None, lang: str) -> str:
+    """A bilingual service message 'zh … / en …' or 'en 中文': kept whole, it reads either way."""
+    return text or ""

@@ -1,0 +1,151 @@
+"""Public pages, no login: a window's intake form (reached by its QR code), the private tracking
+page, the commitment boards and the published month notices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from core.errors import InvalidInput, NotFound
+from jiandu.web.i18n import COOKIE, LANGS
+from jiandu.web.pages import page
+from jiandu.web.security import check_csrf
+from states.models import CATEGORIES
+
+router = APIRouter(include_in_schema=False)
+MAX_TEXT = 2000
+
+
+def _runtime(request: Request):
+    return request.app.state.runtime
+
+
+def _windows(request: Request) -> dict[str, dict]:
+    from core.orgservice import org_snapshot
+
+    org = org_snapshot(_runtime(request).db)
+    return {w["code"]: {**w, "unit_name": u["name"], "unit": u["code"]} for u in org["units"]
+            for w in u["windows"]}
+
+
+def _window(request: Request, code: str) -> dict:
+    window = _windows(request).get(code)
+    if window is None:
+        raise NotFound(f"window '{code}': unknown 未知窗口")
+    return window
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, request: Request, back: str = "/"):
+    if code not in LANGS:
+        raise NotFound(f"language '{code}': zh or en")
+    target = back if back.startswith("/") and not back.startswith("//") else "/"
+    reply = RedirectResponse(target, status_code=303)
+    reply.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="lax")
+    return reply
+
+
+# ---- intake ------------------------------------------------------------------------------------
+
+@router.get("/w/{code}", response_class=HTMLResponse)
+def intake_form(code: str, request: Request):
+    return page(request, "intake.html.j2", window=_window(request, code), categories=CATEGORIES, form={},
+                error=None)
+
+
+@router.post("/w/{code}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def intake(code: str, request: Request):
+    window = _window(request, code)
+    form = await request.form()
+    text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
+    contact = str(form.get("contact") or "").strip() or None
+    try:
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(f"text: longer than {MAX_TEXT} characters 投诉内容过长")
+        if contact and len(contact) > 200:
+            raise InvalidInput("contact: longer than 200 characters 联系方式过长")
+        created = _runtime(request).complaints().create(window=code, source="customer", category=category,
+                                                        text=text, contact=contact)
+    except InvalidInput as exc:  # shown on the form, the customer's words kept
+        return page(request, "intake.html.j2", status_code=422, window=window, categories=CATEGORIES,
+                    form=dict(form), error=str(exc))
+    # Post/redirect/get: a reload never files the complaint twice.
+    return RedirectResponse(f"/t/{created['tracking_token']}?new=1", status_code=303)
+
+
+@router.get("/w/{code}/qr.svg")
+def intake_qr(code: str, request: Request):
+    from notifications.qr import intake_url, qr_svg
+
+    _window(request, code)
+    svg = qr_svg(intake_url(_runtime(request).settings.public_url, code), scale=6)
+    return Response(svg, media_type="image/svg+xml")
+
+
+# ---- tracking ----------------------------------------------------------------------------------
+
+def _tracking(request: Request):
+    from states.tracking import TrackingService
+
+    return TrackingService(_runtime(request).complaints())
+
+
+@router.get("/t/{token}", response_class=HTMLResponse)
+def track(token: str, request: Request, new: int = 0):
+    view = _tracking(request).view(token)
+    public_url = _runtime(request).settings.public_url.rstrip("/")
+    return page(request, "track.html.j2", c=view, new=bool(new), link=f"{public_url}/t/{token}")
+
+
+@router.post("/t/{token}/escalate", dependencies=[Depends(check_csrf)])
+def track_escalate(token: str, request: Request):
+    _tracking(request).escalate(token)
+    return RedirectResponse(f"/t/{token}", status_code=303)
+
+
+@router.post("/t/{token}/rate", dependencies=[Depends(check_csrf)])
+async def track_rate(token: str, request: Request):
+    form = await request.form()
+    try:
+        score = int(str(form.get("score") or ""))
+    except ValueError:
+        raise InvalidInput("score: choose 1 to 5 请选择满意度") from None
+    _tracking(request).rate(token, score, str(form.get("comment") or ""), str(form.get("praise") or "") or None)
+    return RedirectResponse(f"/t/{token}#rate", status_code=303)
+
+
+# ---- boards and notices ------------------------------------------------------------------------
+
+@router.get("/boards", response_class=HTMLResponse)
+def boards(request: Request):
+    return page(request, "boards.html.j2", windows=sorted(_windows(request).values(), key=lambda w: w["code"]))
+
+
+@router.get("/boards/{code}", response_class=HTMLResponse)
+def board(code: str, request: Request):
+    from core.orgservice import org_snapshot
+    from notifications.board import render_board_html
+
+    try:
+        return HTMLResponse(render_board_html(org_snapshot(_runtime(request).db), code))
+    except KeyError:
+        raise NotFound(f"window '{code}': unknown 未知窗口") from None
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices(request: Request):
+    months = [m for m in _runtime(request).months().months() if m["status"] == "published"]
+    return page(request, "notices.html.j2", months=months)
+
+
+@router.get("/notices/{month}", response_class=HTMLResponse)
+def notice(month: str, request: Request):
+    from core.orgservice import org_snapshot
+    from notifications.notice import render_notice_html
+
+    runtime = _runtime(request)
+    view = runtime.months().show(month)
+    if view["status"] != "published":
+        raise NotFound(f"{month}: not published yet 尚未公布")
+    org = org_snapshot(runtime.db, include_inactive=True)
+    return HTMLResponse(render_notice_html(view, org, mask_names=runtime.settings.mask_names, status="published"))

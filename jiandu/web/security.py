@@ -1,0 +1,116 @@
+"""Who is asking: the signed session (pages), bearer tokens (API), CSRF on every form.
+
+Roles are read from the directory at every request, never kept in the cookie: a person who
+leaves the directory loses access at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+
+from core.errors import Forbidden
+from core.org import Person, rung_of, units_headed_by
+
+# Who may open the console: the supervision team, the ladder, the president's office, leaders.
+TEAM = frozenset({"supervisor", "executor", "coordinator", "chairman", "president_office", "leader"})
+ROLE_LABELS = {
+    "supervisor": ("监督员", "supervisor"), "executor": ("总执行", "chief executor"),
+    "coordinator": ("组长(总协调)", "team leader"), "chairman": ("董事长", "chairman"),
+    "president_office": ("总裁办", "president's office"), "leader": ("主管集团领导", "group leader"),
+    "staff": ("窗口员工", "window staff"),
+}
+
+
+class NotLoggedIn(Exception):
+    """A page for staff, asked without a session: pages redirect to the login, the API says 401."""
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: str
+    name: str
+    roles: frozenset[str]
+    rung: int
+    heads: frozenset[str]
+
+    @property
+    def is_team(self) -> bool:
+        return bool(self.roles & TEAM)
+
+    @property
+    def is_office(self) -> bool:
+        return "president_office" in self.roles
+
+
+def staff_of(db, person_id: str | None) -> Staff | None:
+    if not person_id:
+        return None
+    with db.reading() as s:
+        p = s.get(Person, person_id)
+        if p is None or not p.active:
+            return None
+        return Staff(id=p.id, name=p.name, roles=frozenset(p.roles or []), rung=rung_of(p),
+                     heads=frozenset(units_headed_by(s, p.id)))
+
+
+_UNSET = object()
+
+
+def current_staff(request: Request) -> Staff | None:
+    """The logged-in person, read once per request (API routes set it from the bearer token)."""
+    staff = getattr(request.state, "staff", _UNSET)
+    if staff is _UNSET:
+        person = request.session.get("person") if "session" in request.scope else None
+        staff = request.state.staff = staff_of(request.app.state.runtime.db, person)
+    return staff
+
+
+def require_staff(request: Request) -> Staff:
+    staff = current_staff(request)
+    if staff is None:
+        raise NotLoggedIn()
+    return staff
+
+
+def require_team(request: Request) -> Staff:
+    staff = require_staff(request)
+    if not staff.is_team:
+        raise Forbidden("仅监督小组成员可用 / only the supervision team may open the console")
+    return staff
+
+
+# ---- CSRF: a per-session secret in a hidden field of every form ---------------------------
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every POST from a page carries the session's token; a forged form has none."""
+    form = await request.form()
+    sent = form.get("csrf") or request.headers.get("x-csrf-token") or ""
+    token = request.session.get("csrf") or ""
+    if not token or not hmac.compare_digest(str(sent), token):
+        raise Forbidden("表单已过期或来源无效，请刷新后重试 / the form expired or did not come from this site: "
+                        "reload and try again")
+
+
+# ---- the signing key -------------------------------------------------------------------------
+
+def secret_key(settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path("var") / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
