@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from jiandu.cli_spotcheck import spotcheck_app  # Typer only, no heavy imports
+from jiandu.cli_user import user_app
 
 try:  # Typer ≥ 0.20 vendors click
     from typer._click.exceptions import ClickException
@@ -37,6 +38,7 @@ app.add_typer(clocks_app, name="clocks")
 app.add_typer(month_app, name="month")
 app.add_typer(spotcheck_app, name="spotcheck")
 app.add_typer(incident_app, name="incident")
+app.add_typer(user_app, name="user")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
@@ -352,11 +354,17 @@ def praise(person: Annotated[str, typer.Argument(metavar="PERSON")], by: ByOpt,
 @app.command()
 def serve(port: Annotated[int, typer.Option("--port", help="Prefect server port")] = 4200,
           watch_seconds: Annotated[int, typer.Option("--watch-seconds")] = 60,
-          dispatch_seconds: Annotated[int, typer.Option("--dispatch-seconds")] = 10) -> None:
-    """启动服务 / start the Prefect server and serve every flow with its schedule (Ctrl-C stops)."""
+          dispatch_seconds: Annotated[int, typer.Option("--dispatch-seconds")] = 10,
+          web_port: Annotated[int | None, typer.Option("--web-port", help="网页端口 / web port")] = None,
+          demo_accounts: Annotated[bool, typer.Option("--demo", help="演示账户 / demo accounts (make run)")] = False,
+          ) -> None:
+    """启动服务 / start the web console, the Prefect server and every flow on its schedule (Ctrl-C stops)."""
+    from core.settings import get_settings
     from workflows.serve import serve_all
 
-    serve_all(port=port, watch_seconds=watch_seconds, dispatch_seconds=dispatch_seconds)
+    settings = get_settings()
+    serve_all(port=port, watch_seconds=watch_seconds, dispatch_seconds=dispatch_seconds,
+              web=(settings.web_host, web_port or settings.web_port), demo=demo_accounts or settings.demo)
 
 
 @app.command()
@@ -390,6 +398,40 @@ def board(window: Annotated[str | None, typer.Argument(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     typer.echo(f"承诺公示已生成 board written: {out}")
+
+
+@app.command()
+def qr(out: Annotated[Path, typer.Option("--out", help="HTML 文件 / output file")] = Path("var/qr-sheet.html"),
+       public_url: Annotated[str | None, typer.Option(
+           "--public-url", help="对外网址（缺省 JIANDU_PUBLIC_URL）/ public address (default: the setting)")] = None,
+       ) -> None:
+    """投诉二维码 / print the complaint QR codes of every active window as an A4 page."""
+    from urllib.parse import urlsplit
+
+    from core.errors import InvalidInput, NotFound
+    from core.orgservice import org_snapshot
+    from notifications.qr import qr_cards, render_qr_sheet
+
+    ctx = _Context()
+    url = (public_url if public_url is not None else ctx.settings.public_url).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"--public-url: '{url}' is not an http(s) address 须为 http(s) 网址")
+    org = org_snapshot(ctx.db)
+    cards = qr_cards(org, url)
+    if not cards:
+        raise NotFound("no active service window in the organisation 没有在用的服务窗口 "
+                       "(load one with: jiandu org load FILE)")
+    if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        print(f"jiandu: 注意 note: {url} only works on this computer; set --public-url or JIANDU_PUBLIC_URL",
+              file=sys.stderr)
+    html = render_qr_sheet(org, url)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    width = max(len(c["code"]) for c in cards)
+    for c in cards:
+        typer.echo(f"{c['code']:<{width}}  {c['url']}")
+    typer.echo(f"已写入 / written: {out}")
 
 
 # ---- outbox ------------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""The dashboard charts: well-formed SVG, escaped text, one mark per value, gaps for None."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from jiandu.web.charts import bar_chart, line_chart
+
+NS = {"svg": "http://www.w3.org/2000/svg"}
+MONTHS = ["2026-09", "2026-10", "2026-11"]
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)  # raises on anything that is not well-formed XML
+
+
+def texts(root: ET.Element) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(f"{{{NS['svg']}}}text")]
+
+
+def test_bar_chart_is_an_accessible_image_with_one_bar_per_value():
+    svg = bar_chart("各单位投诉数", ["开票室", "司磅室"], [("2026-10", [3, 0]), ("2026-11", [5, 1])], unit="件")
+    root = parse(svg)
+    assert root.get("role") == "img" and root.get("aria-label") == "各单位投诉数"
+    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 640 ")
+    assert "WenQuanYi Micro Hei" in root.get("font-family")
+    assert root.find("svg:title", NS).text == "各单位投诉数"
+    bars = root.findall(".//svg:rect[@class='bar']", NS)
+    assert len(bars) == 4
+    assert float(bars[0].get("height")) > 0 and float(bars[1].get("height")) == 0  # zero stays a bar
+    assert {"3件", "0件", "5件", "1件"} <= set(texts(root))            # value labels
+    assert {"开票室", "司磅室", "2026-10", "2026-11"} <= set(texts(root))  # axis and legend
+
+
+def test_every_text_is_escaped():
+    evil = "<b>x</b>"
+    root = parse(bar_chart(evil, [evil, "a&b"], [(evil, [1, 2])], unit="<u>"))
+    assert root.find("svg:title", NS).text == evil
+    assert root.get("aria-label") == evil
+    assert evil in texts(root) and "a&b" in texts(root) and "1<u>" in texts(root)
+    assert not list(root.iter("b")) and not list(root.iter(f"{{{NS['svg']}}}b"))  # text, not markup
+    line = parse(line_chart(evil, [evil], [(evil, [0.5])], percent=True))
+    assert evil in texts(line) and line.get("aria-label") == evil
+
+
+def test_line_chart_leaves_a_gap_for_none():
+    svg = line_chart("及时回复率", ["6月", "7月", "8月", "9月", "10月"],
+                     [("回复率", [0.5, 1.0, None, 0.25, 0.0]), ("满意度", [None, None, None, None, None])],
+                     percent=True)
+    root = parse(svg)
+    points = root.findall(".//svg:circle[@class='point']", NS)
+    assert len(points) == 4
+    paths = root.findall(".//svg:path[@class='line']", NS)
+    assert len(paths) == 1                      # the all-None series draws nothing
+    d = paths[0].get("d")
+    assert d.count("M") == 2 and d.count("L") == 2  # 6月-7月, then 9月-10月: no line across 8月
+    assert {"0%", "50%", "100%", "25%"} <= set(texts(root))  # the 0..100 % axis
+
+
+def test_percent_axis_is_fixed_and_values_sit_on_it():
+    root = parse(line_chart("满意度", ["a", "b"], [("s", [0.0, 1.0])], percent=True))
+    zero, full = (float(c.get("cy")) for c in root.findall(".//svg:circle", NS))
+    ticks = {t.text: float(t.get("y")) for t in root.findall(".//svg:text[@class='tick']", NS)}
+    assert list(ticks) == ["0%", "25%", "50%", "75%", "100%"]
+    assert zero - full == pytest.approx(ticks["0%"] - ticks["100%"])
+    assert "66.7%" in texts(parse(line_chart("x", ["a"], [("s", [0.6667])], percent=True)))
+
+
+def test_empty_and_mismatched_input():
+    root = parse(bar_chart("空", [], []))
+    assert any("暂无数据" in t for t in texts(root))
+    assert not root.findall(".//svg:rect[@class='bar']", NS)
+    with pytest.raises(ValueError, match="2 values for 3 labels"):
+        line_chart("x", MONTHS, [("s", [1, 2])])
+
+
+def test_long_chinese_labels_are_slanted_not_overlapping():
+    units = ["成品库(装车班组)", "原料库(卸车班组)", "销售管理中心", "开票室", "司磅室", "门卫", "总裁办"]
+    root = parse(bar_chart("各单位", units, [("11月", [1] * 7)]))
+    labels = root.findall(".//svg:text[@class='label']", NS)
+    assert len(labels) == 7 and all(t.get("transform", "").startswith("rotate(") for t in labels)
+    short = parse(bar_chart("各月", MONTHS, [("受理", [1, 2, 3])]))
+    assert not any(t.get("transform") for t in short.findall(".//svg:text[@class='label']", NS))

@@ -1,0 +1,156 @@
+"""Public pages: intake by window, the private tracking page, escalation, rating, boards, notices."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.web.conftest import csrf_of, file_complaint, login, post_form
+
+pytestmark = pytest.mark.db
+
+
+def test_intake_files_a_complaint_and_the_tracking_page_shows_its_number(client, runtime):
+    token = file_complaint(client)
+    assert len(token) >= 22  # secrets.token_urlsafe(24): 192 bits
+    page = client.get(f"/t/{token}?new=1")
+    assert page.status_code == 200
+    assert "#1" in page.text and f"http://testserver/t/{token}" in page.text
+    assert runtime.complaints().get(1)["window"] == "inv-1"
+
+
+def test_the_tracking_page_hides_notes_staff_and_contact(client, runtime):
+    token = file_complaint(client, contact="13800001111")
+    runtime.complaints().advance(1, "verify", "chenjian", "内部备注：张三当日值班", against="zhangsan")
+    page = client.get(f"/t/{token}").text
+    assert "核实" in page
+    for secret in ("内部备注", "chenjian", "陈建", "zhangsan", "张三", "13800001111"):
+        assert secret not in page
+
+
+def test_a_reload_after_intake_does_not_file_twice(client, runtime):
+    file_complaint(client)
+    assert len(runtime.complaints().list()) == 1
+
+
+def test_bad_intake_is_refused_on_the_form_with_the_words_kept(client, runtime):
+    reply = post_form(client, "/w/inv-1", "/w/inv-1", {"category": "attitude", "text": "   "})
+    assert reply.status_code == 422 and "--text" in reply.text
+    reply = post_form(client, "/w/inv-1", "/w/inv-1", {"category": "nonsense", "text": "我的投诉原文"})
+    assert reply.status_code == 422 and "我的投诉原文" in reply.text
+    assert runtime.complaints().list() == []
+
+
+def test_unknown_window_and_token_are_404(client):
+    assert client.get("/w/nowhere").status_code == 404
+    assert client.get("/t/not-a-token").status_code == 404
+
+
+def test_a_form_without_the_csrf_token_is_refused(client, runtime):
+    client.get("/w/inv-1")
+    reply = client.post("/w/inv-1", data={"category": "attitude", "text": "x"}, follow_redirects=False)
+    assert reply.status_code == 403
+    reply = client.post("/w/inv-1", data={"csrf": "forged", "category": "attitude", "text": "x"})
+    assert reply.status_code == 403
+    assert runtime.complaints().list() == []
+
+
+def test_the_complainant_escalates_directly(client, runtime):
+    token = file_complaint(client)
+    reply = post_form(client, f"/t/{token}", f"/t/{token}/escalate", {})
+    assert reply.status_code == 303
+    c = runtime.complaints().get(1)
+    assert (c["state"], c["level"], c["owner"]) == ("escalated", 1, "zhouhua")
+    assert c["history"][-1]["by"] == "complainant"
+    page = client.get(f"/t/{token}").text
+    assert "总执行" in page
+
+
+def test_escalation_stops_at_the_chairman(client, runtime):
+    token = file_complaint(client)
+    for _ in range(3):
+        assert post_form(client, f"/t/{token}", f"/t/{token}/escalate", {}).status_code == 303
+    assert 'id="escalate"' not in client.get(f"/t/{token}").text
+    reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(client.get("/w/inv-1").text)})
+    assert reply.status_code == 409 and "董事长" in reply.text
+
+
+def _resolve(runtime):
+    svc = runtime.complaints()
+    svc.advance(1, "verify", "chenjian", against="zhangsan")
+    svc.advance(1, "arrive", "chenjian")
+    svc.advance(1, "resolve", "chenjian")
+
+
+def test_rating_once_resolved_praises_a_window_person(client, runtime):
+    from scoring.models import Praise
+    from states.models import ComplaintRating
+
+    token = file_complaint(client)
+    assert 'id="rate-submit"' not in client.get(f"/t/{token}").text
+    assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5"}).status_code == 409
+    _resolve(runtime)
+    page = client.get(f"/t/{token}").text
+    assert 'id="rate-submit"' in page and "小王" in page and "张三" not in page  # never the accused
+    reply = post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "comment": "很快", "praise": "xiaowang"})
+    assert reply.status_code == 303
+    with runtime.db.reading() as s:
+        assert s.get(ComplaintRating, 1).score == 5
+        praise = s.scalars(select(Praise)).one()
+        assert (praise.person_id, praise.by_id) == ("xiaowang", "complainant")
+    assert "★★★★★" in client.get(f"/t/{token}").text
+    again = post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "1"})
+    assert again.status_code == 409
+
+
+def test_a_low_rating_carries_no_praise_and_bad_scores_are_refused(client, runtime):
+    from states.models import ComplaintRating
+
+    token = file_complaint(client)
+    _resolve(runtime)
+    assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "2", "praise": "xiaowang"}).status_code == 422
+    assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "9"}).status_code == 422
+    assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "praise": "lisi"}).status_code == 422
+    with runtime.db.reading() as s:
+        assert s.get(ComplaintRating, 1) is None
+
+
+def test_boards_and_the_qr_code_of_a_window(client):
+    boards = client.get("/boards").text
+    assert "/boards/inv-1" in boards and "/w/inv-1" in boards
+    board = client.get("/boards/inv-1")
+    assert board.status_code == 200 and "开票" in board.text
+    assert client.get("/boards/nowhere").status_code == 404
+    qr = client.get("/w/inv-1/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml") and "<svg" in qr.text
+
+
+def test_notices_show_only_published_months(client, runtime):
+    from tests.web.conftest import last_month
+
+    month = last_month()
+    assert client.get(f"/notices/{month}").status_code == 404
+    runtime.months().close(month, "wuqing")
+    assert client.get(f"/notices/{month}").status_code == 404  # a draft is not public
+    runtime.months().publish(month, "wuqing")
+    assert f"/notices/{month}" in client.get("/notices").text
+    notice = client.get(f"/notices/{month}")
+    assert notice.status_code == 200 and month[:4] in notice.text
+
+
+def test_the_language_switch(client):
+    reply = client.get("/lang/en?back=/boards", follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] == "/boards"
+    assert "Commitments" in client.get("/boards").text
+    assert client.get("/lang/en?back=//evil.example", follow_redirects=False).headers["location"] == "/"
+    client.get("/lang/zh")
+    assert "服务承诺" in client.get("/boards").text
+    assert re.search(r'lang="zh-CN"', client.get("/boards").text)
+
+
+def test_staff_pages_need_a_login(client):
+    reply = client.get("/complaints", follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"].startswith("/login")
+    assert login(client, "lizhu").status_code == 303
