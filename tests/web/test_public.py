@@ -94,7 +94,8 @@ def test_rating_once_resolved_praises_a_window_person(client, runtime):
     _resolve(runtime)
     page = client.get(f"/t/{token}").text
     assert 'id="rate-submit"' in page and "小王" in page and "张三" not in page  # never the accused
-    reply = post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "comment": "很快", "praise": "xiaowang"})
+    reply = post_form(client, f"/t/{token}", f"/t/{token}/rate",
+                      {"score": "5", "comment": "很快", "praise": "xiaowang"})
     assert reply.status_code == 303
     with runtime.db.reading() as s:
         assert s.get(ComplaintRating, 1).score == 5

@@ -1,0 +1,109 @@
+"""The API: bearer tokens, the contract of each route, and the one error mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import last_month
+
+pytestmark = pytest.mark.db
+NEW = {"window": "inv-1", "category": "attitude", "text": "开票员不理人", "contact": "13800001111"}
+
+
+@pytest.fixture
+def token(runtime):
+    from core.accounts import AccountService
+
+    accounts = AccountService(runtime.db)
+    return lambda person: {"Authorization": f"Bearer {accounts.issue_token(person, 'test')}"}
+
+
+def test_no_token_or_a_wrong_one_is_401(client):
+    assert client.get("/api/complaints").status_code == 401
+    reply = client.get("/api/complaints", headers={"Authorization": "Bearer nope"})
+    assert reply.status_code == 401 and reply.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_revoked_token_stops_working(client, runtime, token):
+    from core.accounts import AccountService
+
+    headers = token("zhouhua")
+    assert client.get("/api/org", headers=headers).status_code == 200
+    assert AccountService(runtime.db).revoke_tokens("zhouhua") == 1
+    assert client.get("/api/org", headers=headers).status_code == 401
+
+
+def test_create_list_get_and_advance(client, runtime, token):
+    hotline = token("wuqing")
+    created = client.post("/api/complaints", json=NEW, headers=hotline)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["id"] == 1 and body["state"] == "received" and len(body["tracking_token"]) >= 22
+    owner = body["owner"]
+    assert [c["id"] for c in client.get("/api/complaints", headers=hotline).json()] == [1]
+    assert client.get("/api/complaints?state=resolved", headers=hotline).json() == []
+    assert client.get("/api/complaints/1", headers=hotline).json()["window"] == "inv-1"
+    done = client.post("/api/complaints/1/advance", json={"event": "verify", "against": "zhangsan", "note": "ok"},
+                       headers=token(owner))
+    assert done.status_code == 200 and done.json()["state"] == "verified"
+
+
+def test_a_refused_transition_is_409_with_the_allowed_events(client, token):
+    headers = token("wuqing")
+    client.post("/api/complaints", json=NEW, headers=headers)
+    reply = client.post("/api/complaints/1/advance", json={"event": "resolve"}, headers=token("zhouhua"))
+    assert reply.status_code == 409
+    body = reply.json()
+    assert body["state"] == "received" and set(body["allowed"]) == {"dismiss", "escalate"}
+
+
+def test_a_stale_version_is_409(client, token):
+    headers = token("wuqing")
+    client.post("/api/complaints", json=NEW, headers=headers)
+    reply = client.post("/api/complaints/1/advance", json={"event": "escalate", "version": 99},
+                        headers=token("zhouhua"))
+    assert reply.status_code == 409 and "changed by someone else" in reply.json()["detail"]
+
+
+def test_invalid_fields_are_422_and_named(client, token, runtime):
+    headers = token("wuqing")
+    reply = client.post("/api/complaints", json={**NEW, "category": "bogus"}, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "category"
+    reply = client.post("/api/complaints", json={k: v for k, v in NEW.items() if k != "text"}, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "text"
+    reply = client.post("/api/complaints", json={**NEW, "text": "a\x00b"}, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "text"
+    assert client.get("/api/months/2026-13", headers=headers).status_code == 422
+    assert runtime.complaints().list() == []
+
+
+def test_unknown_things_are_404(client, token):
+    headers = token("wuqing")
+    assert client.get("/api/complaints/999", headers=headers).status_code == 404
+    assert client.post("/api/complaints", json={**NEW, "window": "nowhere"}, headers=headers).status_code == 404
+    assert client.get("/api/months/2020-01", headers=headers).status_code == 404
+
+
+def test_months_close_publish_get(client, token):
+    month = last_month()
+    office = token("wuqing")
+    assert client.post(f"/api/months/{month}/close", headers=token("lizhu")).status_code == 403
+    draft = client.post(f"/api/months/{month}/close", headers=office)
+    assert draft.status_code == 200 and draft.json()["status"] == "draft"
+    published = client.post(f"/api/months/{month}/publish", headers=office)
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert client.get(f"/api/months/{month}", headers=office).json()["status"] == "published"
+    assert client.post(f"/api/months/{month}/close", headers=office).status_code == 409
+
+
+def test_the_organisation(client, token):
+    org = client.get("/api/org", headers=token("zhouhua")).json()
+    assert org["team"]["executor"] == "zhouhua" and any(u["code"] == "invoicing" for u in org["units"])
+
+
+def test_openapi_schema_lists_the_routes(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/complaints", "/api/complaints/{complaint_id}", "/api/complaints/{complaint_id}/advance",
+            "/api/months/{month}", "/api/months/{month}/close", "/api/months/{month}/publish",
+            "/api/org"} <= set(paths)
+    assert not any(p.startswith("/w/") or p.startswith("/t/") for p in paths)  # pages stay out

@@ -1,0 +1,75 @@
+"""The president's office's month page: draft, differences from the previous draft, publish, download."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from core.timeutil import BUSINESS_TZ, month_bounds
+from tests.web.conftest import last_month, login, post_form
+
+pytestmark = pytest.mark.db
+
+
+def _verified_in(runtime, month: str, against: str = "zhangsan") -> None:
+    start, _ = month_bounds(month)
+    svc = runtime.complaints()
+    c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=start + timedelta(days=3))
+    svc.advance(c["id"], "verify", c["owner"], against=against, at=start + timedelta(days=3, minutes=10))
+
+
+def test_close_preview_diff_publish_and_download(client, runtime):
+    month = last_month()
+    _verified_in(runtime, month)
+    login(client, "wuqing")
+    page = f"/months/{month}"
+    assert 'id="close-month"' in client.get(page).text and 'id="publish-month"' not in client.get(page).text
+    assert post_form(client, page, f"{page}/close", {}).status_code == 303
+    first = client.get(page).text
+    assert "张三" in first and 'id="month-status"' in first and "草稿" in first
+    assert '<p class="muted" id="changes">' in first  # the first draft: nothing to compare
+
+    _verified_in(runtime, month)  # a second complaint arrives before the publication
+    assert post_form(client, page, f"{page}/close", {}).status_code == 303
+    second = client.get(page).text
+    assert '<table id="changes">' in second and "扣分 / points deducted" in second
+
+    sheet = client.get(f"{page}/notice.xlsx")
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    assert "draft" in sheet.headers["content-disposition"]
+
+    assert post_form(client, page, f"{page}/publish", {}).status_code == 303
+    published = client.get(page).text
+    assert "已公布" in published and 'id="close-month"' not in published
+    assert client.get(f"{page}/notice.xlsx").headers["content-disposition"].endswith(f'jiandu-{month}.xlsx"')
+    assert client.get(f"/notices/{month}").status_code == 200
+
+
+def test_the_running_month_is_not_published(client, runtime):
+    month = datetime.now(BUSINESS_TZ).strftime("%Y-%m")
+    login(client, "wuqing")
+    page = f"/months/{month}"
+    post_form(client, page, f"{page}/close", {})
+    assert "disabled" in client.get(page).text
+    reply = post_form(client, page, f"{page}/publish", {})
+    assert reply.status_code == 409 and "not over" in reply.text
+    assert runtime.months().show(month)["status"] == "draft"
+
+
+def test_only_the_presidents_office_closes(client, runtime):
+    month = last_month()
+    login(client, "chenjian")
+    page = f"/months/{month}"
+    assert 'id="close-month"' not in client.get(page).text
+    assert post_form(client, page, f"{page}/close", {}).status_code == 403
+    assert runtime.months().months() == []
+
+
+def test_the_months_list(client, runtime):
+    month = last_month()
+    runtime.months().close(month, "wuqing")
+    login(client, "wuqing")
+    listing = client.get("/months").text
+    assert f'href="/months/{month}"' in listing
+    assert client.get("/months/2026-13").status_code == 422
