@@ -57,6 +57,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     if not m:
         raise InvalidInput(f"MONTH: '{month}' is not a month like 2026-11 月份格式错误")
     year, mon = int(m.group(1)), int(m.group(2))
+    if not 1970 <= year <= 2999:  # beyond, dates and time zones stop making sense
+        raise InvalidInput(f"MONTH: '{month}' is not a month between 1970 and 2999 月份超出范围")
     start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)
