@@ -17,7 +17,3 @@ def translator(lang: str):
 
     return t
 
-
-def pick(text: str | None, lang: str) -> str:
-    """A bilingual service message 'zh … / en …' or 'en 中文': kept whole, it reads either way."""
-    return text or ""

@@ -23,9 +23,18 @@ STATE_EN = {"received": "received", "verified": "verified", "on_site": "on site"
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("jiandu.web", "templates"), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["duration"] = duration
     env.globals.update(EVENT_LABELS=EVENT_LABELS, STATE_LABELS=STATE_LABELS, EVENT_EN=EVENT_EN, STATE_EN=STATE_EN,
                        ROLE_LABELS=ROLE_LABELS, local_iso=local_iso)
     return env
+
+
+def duration(minutes: int, lang: str) -> str:
+    """120 → '2 小时' / '2 hours'; 30 → '30 分钟' / '30 minutes' (the policy's clocks, in words)."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} 小时" if lang == "zh" else f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} 分钟" if lang == "zh" else f"{minutes} minutes"
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:

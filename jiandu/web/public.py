@@ -50,7 +50,7 @@ def set_language(code: str, request: Request, back: str = "/"):
 @router.get("/w/{code}", response_class=HTMLResponse)
 def intake_form(code: str, request: Request):
     return page(request, "intake.html.j2", window=_window(request, code), categories=CATEGORIES, form={},
-                error=None)
+                error=None, clocks=_runtime(request).policy.clocks)
 
 
 @router.post("/w/{code}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
@@ -68,7 +68,7 @@ async def intake(code: str, request: Request):
                                                         text=text, contact=contact)
     except InvalidInput as exc:  # shown on the form, the customer's words kept
         return page(request, "intake.html.j2", status_code=422, window=window, categories=CATEGORIES,
-                    form=dict(form), error=str(exc))
+                    form=dict(form), error=str(exc), clocks=_runtime(request).policy.clocks)
     # Post/redirect/get: a reload never files the complaint twice.
     return RedirectResponse(f"/t/{created['tracking_token']}?new=1", status_code=303)
 

@@ -155,3 +155,9 @@ def test_staff_pages_need_a_login(client):
     reply = client.get("/complaints", follow_redirects=False)
     assert reply.status_code == 303 and reply.headers["location"].startswith("/login")
     assert login(client, "lizhu").status_code == 303
+
+
+def test_the_intake_page_states_the_policys_clocks(client, runtime):
+    page = client.get("/w/inv-1").text
+    assert f"{runtime.policy.clocks.respond_minutes} 分钟内回复" in page
+    assert f"{runtime.policy.clocks.on_site_minutes // 60} 小时内到场" in page

@@ -1,4 +1,5 @@
-// Each <span class="countdown" data-due="ISO"> counts down every second; past due it turns red.
+// Each <span class="countdown" data-due="ISO"> counts down every second: orange in its last
+// 15 minutes, red once past due (broken).
 (function () {
   var en = document.documentElement.lang === "en";
   function fmt(ms) {
@@ -11,6 +12,7 @@
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       var left = Date.parse(el.dataset.due) - now;
       el.classList.toggle("overdue", left <= 0);
+      el.classList.toggle("soon", left > 0 && left < 15 * 60 * 1000);  // about to break
       el.textContent = left > 0 ? (en ? "left " : "剩余 ") + fmt(left) : (en ? "overdue " : "已超时 ") + fmt(left);
     });
   }
