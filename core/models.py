@@ -3,11 +3,14 @@
 from core.accounts import Account, ApiToken
 from core.db import Base
 from core.org import OrgLoad, Person, Position, Unit, Window
+from core.policyrecord import PolicyRecord
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
+from states.appeal_models import Appeal, AppealClock, AppealEvent
 from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
-__all__ = ["Account", "Adjustment", "ApiToken", "Base", "Clock", "Complaint", "ComplaintEvent", "ComplaintPhoto",
-           "ComplaintRating", "LedgerLine", "MonthClose", "MonthOutcome", "OrgLoad", "OutboxMessage", "Person",
-           "Position", "Praise", "SpotCheck", "SpotCheckPlan", "StarNomination", "Unit", "Window"]
+__all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
+           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "LedgerLine", "MonthClose", "MonthOutcome", "OrgLoad",
+           "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck", "SpotCheckPlan",
+           "StarNomination", "Unit", "Window"]

@@ -61,6 +61,8 @@ class MonthClose(Base):
     result: Mapped[dict] = mapped_column(JSON)  # the `jiandu score` JSON of the month
     # The draft before this one, so the president's office sees what a re-close changed.
     previous_result: Mapped[dict | None] = mapped_column(JSON)
+    # The facts as scored (facts JSON, docs/scoring.md): what-if and audit start from them.
+    facts: Mapped[dict | None] = mapped_column(JSON)
     drafts: Mapped[int] = mapped_column(Integer, default=0)
     closed_by: Mapped[str] = mapped_column(String(64))
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -65,6 +65,9 @@ class ComplaintEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     level: Mapped[int] = mapped_column(Integer, default=0)
     owner_id: Mapped[str | None] = mapped_column(String(64))
+    # What the step decided beyond state and owner, so a replay needs the history alone:
+    # {"against": id, "supervisor": id, "leader": id} on verify; {"against": id} when set.
+    data: Mapped[dict | None] = mapped_column(JSON)
 
     complaint: Mapped[Complaint] = relationship(back_populates="history")
 

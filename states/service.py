@@ -91,7 +91,7 @@ class ComplaintService:
         s.add(ComplaintEvent(complaint_id=c.id, event="receive", from_state=None,
                              to_state="received", actor_id=INTAKE_ACTOR, at=at,
                              note=f"分派给 {owner} / assigned to {owner}", level=0,
-                             owner_id=owner))
+                             owner_id=owner, data=_event_data(c, "receive")))
         for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
             s.add(_clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
         s.flush()
@@ -149,7 +149,7 @@ class ComplaintService:
             self._apply(s, c, life, event, at)
         s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
                              to_state=c.state, actor_id=who.id, at=at, note=note,
-                             level=c.level, owner_id=c.owner_id))
+                             level=c.level, owner_id=c.owner_id, data=_event_data(c, event)))
         s.flush()
         self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
         s.flush()
@@ -246,6 +246,15 @@ class ComplaintService:
 def _check_choice(field: str, value: str, choices) -> None:
     if value not in choices:
         raise InvalidInput(f"{field}: '{value}' is not one of {', '.join(sorted(choices))}")
+
+
+def _event_data(c: Complaint, event: str) -> dict:
+    """What a replay cannot infer from states alone: who was complained about, and on verify the
+    reporting line that shares the penalty (rules.md §4), as the directory said then."""
+    data = {"against": c.against_id}
+    if event == "verify":
+        data |= {"supervisor": c.verified_supervisor_id, "leader": c.verified_leader_id}
+    return data
 
 
 def _printable(field: str, value: str | None) -> None:
