@@ -11,7 +11,7 @@ PASSWORD = "correct-horse-9"
 # Who plays which part (config/org.sample.yaml): invoicing complaints go to a supervisor who
 # does not head invoicing; zhouhua is the chief executor and in the president's office.
 ACCOUNTS = ("zhouhua", "wuqing", "lizhu", "chenjian", "sunli", "zhaogang", "qianmin", "fengqiang",
-            "baihong", "dongshi", "wangzong", "zhangsan")
+            "baihong", "dongshi", "wangzong", "zhangsan", "xiaowang")
 
 
 @pytest.fixture
@@ -77,3 +77,81 @@ def last_month() -> str:
 
     today = utcnow().astimezone(BUSINESS_TZ)
     return (datetime(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 15, tzinfo=UTC)).strftime("%Y-%m")
+
+
+# ---- a live server and a real browser (tests/web/test_browser.py) -------------------------------
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browsers are never downloaded
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item: fixtures may look at it (screenshots on failure)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def live_server(runtime):
+    """The app served for real by uvicorn on a free loopback port, in a background thread.
+
+    Its runtime is the `runtime` fixture's database with public_url pointing at the server itself,
+    so the tracking links the app prints lead back to it. Yields the base URL.
+    """
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    from jiandu.web.app import create_app
+    from tests.receivers import free_port
+    from workflows.runtime import Runtime
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    live = Runtime(runtime.settings.model_copy(update={"public_url": url}))
+    server = uvicorn.Server(uvicorn.Config(create_app(live), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/login", timeout=2) as reply:
+                if reply.status == 200:
+                    break
+        except OSError:
+            pass
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"the live server on {url} did not answer")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        if "db" in live.__dict__:  # built lazily by the first request
+            live.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per module (Debian's, with CJK fonts). Missing: skipped, failed under CI."""
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium fonts-wqy-microhei; .ci/run does it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

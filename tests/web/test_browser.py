@@ -1,0 +1,264 @@
+"""The web app in a real browser: headless Chromium (Debian's /usr/bin/chromium) driven by Playwright
+against the app served by uvicorn, on each database.
+
+A customer files on a phone and escalates; a supervisor verifies, arrives with a photo and resolves,
+then the complainant rates; the president's office closes and publishes last month; markup in a
+complaint never runs. Fixtures: `live_server` and `browser` in tests/web/conftest.py.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.web.conftest import PASSWORD, last_month
+
+pytestmark = [pytest.mark.db, pytest.mark.xdist_group("browser")]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
+MARKUP = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
+
+
+def _png(size: int = 8) -> bytes:
+    """A valid size×size red PNG, written by hand (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xc0\x39\x2b" * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def new_page(browser, request, tmp_path):
+    """A page in a fresh context (its own cookies) per call; closed after the test.
+
+    On failure every open page is saved as a screenshot under the test's tmp_path; an uncaught
+    JavaScript error on any page fails the test.
+    """
+    contexts, errors = [], []
+
+    def make(**options):
+        context = browser.new_context(**({"locale": "zh-CN"} | options))
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        return page
+
+    yield make
+    report = getattr(request.node, "rep_call", None)
+    for i, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for j, page in enumerate(context.pages):
+                shot = tmp_path / f"context{i}-page{j}.png"
+                page.screenshot(path=shot, full_page=True)
+                print(f"screenshot of {page.url}: {shot}")
+        context.close()
+    if errors and report is not None and report.passed:
+        pytest.fail("JavaScript errors: " + "; ".join(errors))
+
+
+def _expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def _file(page, base: str, text: str, category: str = "dispute") -> tuple[str, str]:
+    """The customer's intake form at 1号开票窗口: the confirmation's number and tracking link."""
+    expect = _expect()
+    page.goto(f"{base}/w/inv-1")
+    expect(page.locator("h1")).to_have_text("服务投诉")
+    page.select_option("#category", category)
+    page.fill("#text", text)
+    page.fill("#contact", "13800001111")
+    page.locator("form[action='/w/inv-1'] button[type=submit]").click()
+    expect(page.locator("#complaint-number")).to_be_visible()
+    return page.inner_text("#complaint-number"), page.get_attribute("#tracking-link", "href")
+
+
+def _login(page, base: str, person: str) -> None:
+    expect = _expect()
+    page.goto(f"{base}/login")
+    page.fill("#user", person)
+    page.fill("#password", PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page.locator("form[action='/logout']")).to_be_visible()  # logged in: the header offers log-out
+
+
+def _too_wide(page) -> list[str]:
+    """The elements reaching past the right edge of the viewport (a phone must not scroll sideways)."""
+    return page.evaluate("""() => {
+        const edge = document.documentElement.clientWidth + 0.5;
+        return [...document.querySelectorAll("body *")]
+            .map(e => [e, e.getBoundingClientRect().right]).filter(([, right]) => right > edge)
+            .map(([e, right]) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""} right=${Math.round(right)}`);
+    }""")
+
+
+def _no_xss(page) -> None:
+    page.wait_for_load_state("load")  # a failed <img> fires onerror before the load event
+    assert page.evaluate("window.__xss") is None, page.url
+    assert page.locator("img[src='x']").count() == 0, page.url
+
+
+def test_a_customer_files_on_a_phone_follows_the_link_and_escalates(live_server, runtime, new_page):
+    expect = _expect()
+    page = new_page(**PHONE)
+    number, link = _file(page, live_server, "开票员态度恶劣，排队四十分钟无人理会")
+    assert number == "#1"
+    assert re.fullmatch(rf"{re.escape(live_server)}/t/[\w-]{{22,}}", link), link
+    assert _too_wide(page) == []  # nothing wider than the phone: no sideways scrolling
+    assert runtime.complaints().get(1)["category"] == "dispute"
+
+    page.locator("#tracking-link").click()
+    expect(page).to_have_url(link)
+    expect(page.locator("#complaint-number")).to_have_count(0)  # the first-visit banner is gone
+    expect(page.locator("#complaint-text")).to_have_text("开票员态度恶劣，排队四十分钟无人理会")
+    expect(page.locator("ol.timeline li").first).to_contain_text("受理")
+    level = page.locator("p.muted", has_text="当前处理层级")
+    expect(level).to_contain_text("监督员")
+
+    page.locator("#escalate").click()
+    expect(level).to_contain_text("总执行")
+    expect(page.locator("h1 .state")).to_have_text("已升级")
+    expect(page.locator("ol.timeline li")).to_have_count(2)
+    assert _too_wide(page) == []
+    c = runtime.complaints().get(1)
+    assert (c["state"], c["level"], c["owner"]) == ("escalated", 1, "zhouhua")
+    assert c["history"][-1]["by"] == "complainant"
+
+
+def test_a_supervisor_verifies_arrives_resolves_and_the_complainant_rates(live_server, runtime, new_page):
+    from scoring.models import Praise
+    from states.models import ComplaintRating
+
+    expect = _expect()
+    customer = new_page(**PHONE)
+    _, link = _file(customer, live_server, "开票员态度恶劣")
+    owner = runtime.complaints().get(1)["owner"]
+    assert owner == "chenjian"  # invoicing goes to a supervisor who does not head it (sample org)
+
+    staff = new_page(**DESKTOP)
+    _login(staff, live_server, owner)
+    expect(staff.locator("h1")).to_contain_text("我的待办")
+    queued = staff.locator("tbody tr", has=staff.locator("a[href='/complaints/1']"))
+    expect(queued).to_contain_text("inv-1")
+    queued.locator("a[href='/complaints/1']").click()
+    expect(staff).to_have_url(f"{live_server}/complaints/1")
+    expect(staff.locator("section.diagram svg")).to_be_visible()
+    expect(staff.locator("h1 .state")).to_have_text("已受理")
+
+    verify = staff.locator("form[data-event=verify]")
+    verify.locator("select[name=against]").select_option("zhangsan")
+    verify.locator("textarea[name=note]").fill("属实，已提醒本人")
+    verify.locator("button[type=submit]").click()
+    arrive = staff.locator("form[data-event=arrive]")
+    expect(arrive).to_be_visible()
+    expect(staff.locator("h1 .state")).to_have_text("已核实")
+    expect(staff.locator("main")).to_contain_text("张三")
+
+    arrive.locator("input[type=file]").set_input_files(
+        {"name": "site.png", "mimeType": "image/png", "buffer": _png()})
+    arrive.locator("button[type=submit]").click()
+    photo = staff.locator("img[src^='/complaints/1/photos/']")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 8  # served back, decodable
+    expect(staff.locator("h1 .state")).to_have_text("已到场")
+
+    staff.locator("form[data-event=resolve] button[type=submit]").click()
+    expect(staff.locator("h1 .state")).to_have_text("已处理")
+    expect(staff.locator("h1 .state")).to_have_class(re.compile(r"\bstate-resolved\b"))
+    expect(staff.locator("form[data-event]")).to_have_count(0)  # nothing left to do
+
+    complainant = new_page(**PHONE)  # a new context: no session, only the private link
+    complainant.goto(link)
+    expect(complainant.locator("h1 .state")).to_have_text("已处理")
+    complainant.locator("input[name=score][value='5']").check()
+    complainant.fill("#comment", "处理很快，谢谢")
+    complainant.select_option("#praise", label="小王")
+    complainant.locator("#rate-submit").click()
+    rating = complainant.locator("#rate")
+    expect(rating).to_contain_text("您的评价")
+    expect(rating).to_contain_text("★★★★★ (5/5)")
+    expect(rating).to_contain_text("处理很快，谢谢")
+    expect(complainant.locator("#rate-submit")).to_have_count(0)  # once only
+
+    assert runtime.complaints().get(1)["state"] == "resolved"
+    with runtime.db.reading() as s:
+        assert s.get(ComplaintRating, 1).score == 5
+        praise = s.scalars(select(Praise)).one()
+        assert (praise.person_id, praise.by_id) == ("xiaowang", "complainant")
+
+
+def test_the_presidents_office_closes_and_publishes_last_month(live_server, runtime, new_page):
+    from core.timeutil import month_bounds
+    from notifications.notice import month_titles
+
+    expect = _expect()
+    month = last_month()
+    start, _ = month_bounds(month)
+    svc = runtime.complaints()
+    c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=start + timedelta(days=3))
+    svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=start + timedelta(days=3, minutes=10))
+
+    office = new_page(**DESKTOP)
+    _login(office, live_server, "wuqing")
+    office.goto(f"{live_server}/months/{month}")
+    status = office.locator("#month-status")
+    expect(status).to_have_text("未关账")
+    expect(office.locator("#publish-month")).to_have_count(0)
+
+    office.locator("#close-month").click()
+    expect(status).to_have_text("草稿")
+    expect(office.locator("#ledger")).to_contain_text("张三")
+    expect(office.locator("#publish-month")).to_be_enabled()
+
+    office.locator("#publish-month").click()
+    expect(status).to_have_text("已公布")
+    expect(office.locator("#close-month")).to_have_count(0)
+    expect(office.locator("#publish-month")).to_have_count(0)
+    assert runtime.months().show(month)["status"] == "published"
+
+    public = new_page()  # anyone, no login
+    public.goto(f"{live_server}/notices")
+    public.locator(f"a[href='/notices/{month}']").click()
+    expect(public).to_have_url(f"{live_server}/notices/{month}")
+    expect(public.locator("h1")).to_contain_text(month_titles(month)[0])
+    expect(public.locator("body")).to_contain_text(month)
+    expect(public.locator("body")).to_contain_text("张三")
+
+
+def test_markup_in_a_complaint_never_runs_in_a_real_browser(live_server, runtime, new_page):
+    expect = _expect()
+    customer = new_page(**PHONE)
+    _, link = _file(customer, live_server, MARKUP)
+    expect(customer.locator("#complaint-text")).to_have_text(MARKUP)
+    _no_xss(customer)
+    customer.goto(link)
+    expect(customer.locator("#complaint-text")).to_have_text(MARKUP)
+    _no_xss(customer)
+
+    owner = runtime.complaints().get(1)["owner"]
+    staff = new_page(**DESKTOP)
+    _login(staff, live_server, owner)
+    expect(staff.locator("tbody td.text")).to_contain_text("<img src=x")  # my queue (cut at a word)
+    _no_xss(staff)
+    staff.goto(f"{live_server}/complaints/1")
+    expect(staff.locator("#complaint-text")).to_have_text(MARKUP)
+    _no_xss(staff)
+    staff.goto(f"{live_server}/complaints")
+    expect(staff.locator("tbody td.text")).to_contain_text("<img src=x")
+    _no_xss(staff)
+
+    probe = new_page()  # the same markup does run when it is not escaped: the check can fail
+    probe.set_content(MARKUP)
+    probe.wait_for_function("window.__xss === 1")
