@@ -117,6 +117,14 @@ class SpotChecks(_Strict):
         return int(hours) * 60 + int(minutes)
 
 
+class Appeals(_Strict):
+    """申诉复核: how long after publication a line may be appealed, how long the review may take
+    (working days of the business calendar, config/calendar.toml)."""
+
+    file_working_days: StrictInt = Field(gt=0)
+    review_working_days: StrictInt = Field(gt=0)
+
+
 class Policy(_Strict):
     complaints: Complaints
     joint: Joint
@@ -129,6 +137,7 @@ class Policy(_Strict):
     clocks: Clocks
     incident: Incident
     spot_checks: SpotChecks
+    appeals: Appeals
 
     @property
     def version(self) -> str:
@@ -155,3 +164,12 @@ def load_policy(path: str | Path | None = None) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: {exc}") from None
     return parse_policy(data, where=str(path))
+
+
+def policy_from_text(text: str, where: str = "policy") -> Policy:
+    """Validate a policy given as TOML text (a pasted draft); ``where`` names it in refusals."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{where}: {exc}") from None
+    return parse_policy(data, where=where)

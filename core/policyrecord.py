@@ -23,10 +23,17 @@ class PolicyRecord(Base):
 
 
 def record_policy(s: Session, policy: Policy, month: str, at: datetime) -> None:
-    """Keep this version (once) as the month's close uses it."""
-    if s.get(PolicyRecord, policy.version) is None:
-        s.add(PolicyRecord(version=policy.version, content=policy.model_dump(mode="json"),
-                           first_used_at=at, first_month=month))
+    """Keep this version (once) as the month's close uses it. Two closes of different months
+    under a new version may race: the insert skips a version already there."""
+    if s.get(PolicyRecord, policy.version) is not None:
+        return
+    if s.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    s.execute(insert(PolicyRecord).values(version=policy.version, content=policy.model_dump(mode="json"),
+                                          first_used_at=at, first_month=month)
+              .on_conflict_do_nothing(index_elements=["version"]))
 
 
 def policy_of_version(s: Session, version: str) -> Policy:

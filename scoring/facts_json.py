@@ -5,7 +5,8 @@
 message names the field at fault, e.g.
 ``complaints[2].verified_at: not an ISO 8601 time``.
 :func:`result_to_json` gives the result as plain JSON data; dump it with
-``sort_keys=True`` (:func:`dumps`) for a byte-stable text.
+``sort_keys=True`` (:func:`dumps`) for a byte-stable text. :func:`facts_to_json` is the
+inverse of :func:`parse_facts` (the month close stores the facts it scored).
 """
 
 from __future__ import annotations
@@ -262,6 +263,50 @@ def _history(value: Any, where: str) -> dict[str, tuple[str, ...]]:
         months = _list(months, f"{where}.{pid}")
         out[pid] = tuple(_month(m, f"{where}.{pid}[{j}]") for j, m in enumerate(months))
     return out
+
+
+# --- facts out ---------------------------------------------------------------
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.astimezone(SHANGHAI).isoformat()
+
+
+def facts_to_json(facts: MonthFacts) -> dict:
+    """The facts as facts JSON: the exact inverse of :func:`parse_facts`.
+
+    ``parse_facts(facts_to_json(f)) == f`` for every ``f`` that ``parse_facts`` gives. Every
+    value is written out (a complaint's snapshots explicitly, ``null`` meaning nobody), so
+    nothing depends on the defaults of the reader. The month close stores it (``month_close.facts``):
+    what-if and audit start from the very facts a month was scored with.
+    """
+    return {
+        "month": facts.month,
+        "people": [
+            {"id": p.id, "name": p.name, "unit": p.unit, "supervisor": p.supervisor,
+             "leader": p.leader, "roles": list(p.roles)}
+            for p in facts.people
+        ],
+        "complaints": [
+            {"id": c.id, "against": c.against, "source": c.source, "category": c.category,
+             "verified_at": _iso(c.verified_at), "supervisor": c.supervisor, "leader": c.leader}
+            for c in facts.complaints
+        ],
+        "breaches": [
+            {"id": b.id, "owner": b.owner, "complaint": b.complaint, "clock": b.clock, "at": _iso(b.at)}
+            for b in facts.breaches
+        ],
+        "praise": dict(facts.praise),
+        "nominations": dict(facts.nominations),
+        "history": {
+            "stars": {pid: list(months) for pid, months in facts.star_history.items()},
+            "worst": {pid: list(months) for pid, months in facts.worst_history.items()},
+        },
+        "adjustments": [
+            {"person": a.person, "points": a.points, "corrects": a.corrects, "reason": a.reason or None}
+            for a in facts.adjustments
+        ],
+    }
 
 
 # --- result ------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Plain services, no Prefect: the flows and the CLI call these. A close reads
 the month's facts in a few set-based queries, scores them with the pure
-engine and stores the ledger as a draft (replacing the previous draft). A
+engine and stores the ledger as a draft (replacing the previous draft), with
+the facts it scored and its policy version recorded whole (``policy_record``). A
 publish freezes it, records the month's stars and worst ratings for the
 history, and queues every message of §5 in the same transaction. Only the
 president's office closes and publishes; one close of a month at a time.
@@ -24,12 +25,14 @@ from core.errors import Forbidden, InvalidInput, NotFound, Refused
 from core.org import Person, Unit
 from core.orgservice import org_snapshot
 from core.policy import Policy
+from core.policyrecord import record_policy
 from core.settings import Settings
 from core.timeutil import as_utc, local_iso, utcnow
 from notifications.messages import draft
 from notifications.outbox import enqueue
-from scoring import result_to_json, score_month
+from scoring import MonthFacts, result_to_json, score_month
 from scoring.facts import month_bounds, read_month_facts
+from scoring.facts_json import facts_to_json
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 
 DRAFT, PUBLISHED = "draft", "published"
@@ -59,15 +62,17 @@ class MonthCloseService:
             if row is not None and row.status == PUBLISHED:
                 raise Refused(f"{month} is published: never closed again; correct it with an adjustment "
                               "in an open month 已公布的月份不可重新关账，请在下月做调整", state=PUBLISHED)
-            result = self._score(s, month)
+            facts, result = self._score(s, month)
             now = self.now()
             if row is None:
                 row = MonthClose(month=month, drafts=0)
                 s.add(row)
             row.previous_result = row.result  # kept for the review of what this draft changed
             row.status, row.policy_version, row.result = DRAFT, self.policy.version, result
+            row.facts = facts_to_json(facts)  # what it was scored from: what-if and audit
             row.facts_digest, row.closed_by, row.closed_at = digest(result), by, now
             row.drafts = (row.drafts or 0) + 1
+            record_policy(s, self.policy, month, now)  # the version, kept whole (policy by month)
             s.execute(delete(LedgerLine).where(LedgerLine.month == month))
             s.add_all(_ledger_rows(month, result))
             view = self._view(row)
@@ -88,7 +93,7 @@ class MonthCloseService:
                 raise Refused(f"{month}: close a draft first 请先关账生成草稿 (jiandu month close)")
             if row.status == PUBLISHED:
                 return self._view(row)  # publishing twice changes nothing
-            if digest(self._score(s, month)) != row.facts_digest or row.policy_version != self.policy.version:
+            if digest(self._score(s, month)[1]) != row.facts_digest or row.policy_version != self.policy.version:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "
                               f"{local_iso(row.closed_at)}; close again and review 数据已变化，请重新关账并复核",
                               state=DRAFT)
@@ -168,8 +173,10 @@ class MonthCloseService:
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _score(self, s: Session, month: str) -> dict:
-        return result_to_json(score_month(read_month_facts(s, month), self.policy))
+    def _score(self, s: Session, month: str) -> tuple[MonthFacts, dict]:
+        """The month's facts as read now, and their result JSON under this policy."""
+        facts = read_month_facts(s, month)
+        return facts, result_to_json(score_month(facts, self.policy))
 
     def _one_at_a_time(self, s: Session, month: str) -> None:
         """Serialise closes of one month, also across workers."""

@@ -1,12 +1,13 @@
 """The president's office's month page: close a draft (preview, differences from the previous
-draft), publish once the month is over, download the payroll spreadsheet."""
+draft), publish once the month is over, download the payroll spreadsheet; on a published month,
+a what-if under a pasted or uploaded draft policy (政策试算)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from core.errors import NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.timeutil import BUSINESS_TZ, month_bounds, utcnow
 from jiandu.web.pages import flash, page
 from jiandu.web.security import Staff, check_csrf, require_team
@@ -47,8 +48,18 @@ def month(month: str, request: Request, staff: Staff = Depends(require_team)):
     org = org_snapshot(request.app.state.runtime.db, include_inactive=True)
     names = {p["id"]: p["name"] for p in org["people"]}
     units = {u["code"]: u["name"] for u in org["units"]}
+    may_whatif = staff.is_office and view is not None and view["status"] == "published"
     return page(request, "month.html.j2", month=month, view=view, names=names, units=units,
-                over=utcnow() >= end, may_close=staff.is_office)
+                over=utcnow() >= end, may_close=staff.is_office, may_whatif=may_whatif,
+                policy_text=_current_policy_text(request) if may_whatif else "")
+
+
+def _current_policy_text(request: Request) -> str:
+    """The policy file in force, as a starting point for a draft (empty if it cannot be read)."""
+    try:
+        return request.app.state.runtime.settings.policy_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 @router.post("/months/{month}/close", dependencies=[Depends(check_csrf)])
@@ -77,3 +88,61 @@ def spreadsheet(month: str, request: Request, staff: Staff = Depends(require_tea
     suffix = "" if view["status"] == "published" else "-draft"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="jiandu-{month}{suffix}.xlsx"'})
+
+
+WHATIF_LIMIT = 256 * 1024  # a policy file is a few kilobytes
+
+
+@router.post("/months/{month}/whatif", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+async def whatif(month: str, request: Request, staff: Staff = Depends(require_team)):
+    """Score the published month under a draft policy (pasted, or an uploaded file); store nothing."""
+    from starlette.concurrency import run_in_threadpool
+
+    from core.orgservice import org_snapshot
+    from workflows.policyservice import PolicyService
+
+    if not staff.is_office:
+        raise Forbidden("仅总裁办可做政策试算 / only the president's office runs a what-if")
+    month_bounds(month)
+    form = await request.form()
+    text, where = str(form.get("policy") or ""), "政策草案 / draft policy"
+    upload = form.get("policy_file")
+    if upload is not None and getattr(upload, "filename", ""):
+        data = await upload.read(WHATIF_LIMIT + 1)
+        where = upload.filename
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _whatif_refused(request, month, "", f"{where}: not UTF-8 text 不是UTF-8文本")
+    if not text.strip():
+        return _whatif_refused(request, month, text, "policy: empty; paste a policy TOML or choose a file "
+                                                     "请粘贴政策TOML或选择文件")
+    if len(text.encode("utf-8")) > WHATIF_LIMIT:
+        return _whatif_refused(request, month, "", f"{where}: larger than {WHATIF_LIMIT // 1024} KB 文件过大")
+    runtime = request.app.state.runtime
+    service = PolicyService(runtime.db, runtime.policy, runtime.settings)
+    try:
+        result = await run_in_threadpool(service.whatif_text, month, text, where)
+    except InvalidInput as exc:
+        return _whatif_refused(request, month, text, str(exc))
+    org = await run_in_threadpool(org_snapshot, runtime.db, include_inactive=True)
+    return _whatif_page(request, month, text, result=result,
+                        names={p["id"]: p["name"] for p in org["people"]},
+                        units={u["code"]: u["name"] for u in org["units"]})
+
+
+def _whatif_refused(request: Request, month: str, text: str, message: str) -> HTMLResponse:
+    """The draft cannot be read: the same page with the reason and the text, to correct it (422)."""
+    return _whatif_page(request, month, text, error=message, status_code=422)
+
+
+def _whatif_page(request: Request, month: str, text: str, *, result: dict | None = None,
+                 error: str | None = None, names=None, units=None, status_code: int = 200) -> HTMLResponse:
+    from scoring.whatif import FIELD_LABELS, TOTAL_LABELS
+
+    def pairs(labels: dict) -> dict:  # "扣分 / points deducted" → ("扣分", "points deducted") for t()
+        return {k: tuple(v.split(" / ", 1)) for k, v in labels.items()}
+
+    return page(request, "whatif.html.j2", status_code=status_code, month=month, result=result, error=error,
+                text=text, names=names or {}, units=units or {}, field_labels=pairs(FIELD_LABELS),
+                total_labels=pairs(TOTAL_LABELS))
