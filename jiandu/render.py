@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from states.clocks import CLOCK_LABELS
-from states.machine import EVENT_LABELS, STATE_LABELS
+from states.machine import STATE_LABELS, history_label
 
 
 def _hm(iso: str | None) -> str:
@@ -34,7 +34,7 @@ def complaint_text(c: dict) -> str:
                    f"到期 due {_hm(k['due'])}  {k['state']:<8} {k['owner'] or ''}{late}")
     out.append("历史 history:")
     for h in c["history"]:
-        label = EVENT_LABELS.get(h["event"], "受理")
+        label = history_label(h["event"])
         note = f"  「{h['note']}」" if h["note"] else ""
         out.append(f"  {_hm(h['at'])}  {label} {h['event']:<8} {h['from'] or '-'} → {h['to']}"
                    f"  by {h['by']}{note}")

@@ -38,6 +38,15 @@ EVENT_LABELS = {
     "verify": "核实", "arrive": "到场", "resolve": "处理完毕", "dismiss": "驳回", "escalate": "升级",
 }
 EVENTS = tuple(EVENT_LABELS)
+# Rows of the history that are not machine events: intake, the watch's breaks at the top, incidents.
+OTHER_HISTORY_LABELS = {"receive": "受理", "break": "超时（已至最高层级）", "incident_open": "质量事故上报"}
+
+
+def history_label(event: str) -> str:
+    """The Chinese label of any history row's event."""
+    if event.startswith("incident:"):
+        return f"质量事故 {event.removeprefix('incident:')}"
+    return EVENT_LABELS.get(event) or OTHER_HISTORY_LABELS.get(event, event)
 FINAL_STATES = frozenset({"resolved", "dismissed"})
 OPEN_STATES = frozenset(s.value for s in State) - FINAL_STATES
 TOP_LEVEL = 3  # 董事长: above the chairman there is no rung

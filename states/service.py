@@ -135,8 +135,9 @@ class ComplaintService:
                            "请刷新后重试 / reload and try again") from None
 
     def _change(self, s: Session, c: Complaint, event: str, who: Actor, note: str | None,
-                at: datetime) -> None:
-        """Machine, state, clocks, history and listener, inside the caller's transaction."""
+                at: datetime, data: dict | None = None) -> None:
+        """Machine, state, clocks, history and listener, inside the caller's transaction.
+        ``data``: more for the history row (the watch names the clock that broke)."""
         life = lifecycle_of(c, _unit_of(s, c.against_id))
         reason = refusal(life, event, who)
         if reason:
@@ -149,7 +150,7 @@ class ComplaintService:
             self._apply(s, c, life, event, at)
         s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
                              to_state=c.state, actor_id=who.id, at=at, note=note,
-                             level=c.level, owner_id=c.owner_id, data=_event_data(c, event)))
+                             level=c.level, owner_id=c.owner_id, data=_event_data(c, event) | (data or {})))
         s.flush()
         self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
         s.flush()

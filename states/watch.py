@@ -22,7 +22,7 @@ from core.timeutil import as_utc, local_iso
 from states.clocks import BROKEN, CLOCK_LABELS, RUNNING, next_warning, warned_percent
 from states.events import ClockBreach, ClockWarning
 from states.machine import FINAL_STATES, SYSTEM, TOP_LEVEL
-from states.models import Clock, Complaint
+from states.models import Clock, Complaint, ComplaintEvent
 from states.service import ComplaintService
 
 
@@ -91,8 +91,15 @@ class ClockWatch:
             if escalate:
                 note = (f"{label}时限 {local_iso(clock.due_at)} 已过，自动升级 / "
                         f"the {clock.name} clock broke at {local_iso(clock.due_at)}")
-                svc._change(s, c, "escalate", SYSTEM, note, at)
+                svc._change(s, c, "escalate", SYSTEM, note, at, data={"clock": clock.name})
             else:
+                # Recorded in the history too, so that a replay of the history alone sees it.
+                s.add(ComplaintEvent(complaint_id=c.id, event="break", from_state=c.state,
+                                     to_state=c.state, actor_id=SYSTEM.id, at=at,
+                                     note=f"{label}时限 {local_iso(clock.due_at)} 已过 / the {clock.name} "
+                                          f"clock broke at {local_iso(clock.due_at)}",
+                                     level=c.level, owner_id=c.owner_id,
+                                     data={"against": c.against_id, "clock": clock.name}))
                 svc._tell(s, ClockBreach(c.id, clock.name, clock.owner_id, clock.due_at, c.level,
                                          False, at))
             return {"complaint": c.id, "clock": clock.name, "owner": clock.owner_id,

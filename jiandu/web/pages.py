@@ -11,10 +11,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from core.timeutil import local_iso
 from jiandu.web.i18n import lang_of, translator
 from jiandu.web.security import ROLE_LABELS, csrf_token, current_staff
-from states.machine import EVENT_LABELS, STATE_LABELS
+from states.machine import EVENT_LABELS, STATE_LABELS, history_label
 
 EVENT_EN = {"verify": "Verify", "arrive": "Arrive on site", "resolve": "Resolve", "dismiss": "Dismiss",
-            "escalate": "Escalate", "receive": "Received"}
+            "escalate": "Escalate", "receive": "Received", "break": "Deadline missed (top rung)",
+            "incident_open": "Quality incident reported"}
 STATE_EN = {"received": "received", "verified": "verified", "on_site": "on site", "resolved": "resolved",
             "escalated": "escalated", "dismissed": "dismissed"}
 
@@ -25,7 +26,8 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["duration"] = duration
     env.globals.update(EVENT_LABELS=EVENT_LABELS, STATE_LABELS=STATE_LABELS, EVENT_EN=EVENT_EN, STATE_EN=STATE_EN,
-                       ROLE_LABELS=ROLE_LABELS, local_iso=local_iso)
+                       ROLE_LABELS=ROLE_LABELS, local_iso=local_iso,
+                       history_label=history_label)
     return env
 
 
