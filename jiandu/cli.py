@@ -15,6 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
+from jiandu.cli_appeal import appeal_app
+from jiandu.cli_audit import audit_app
+from jiandu.cli_policy import policy_app
 from jiandu.cli_spotcheck import spotcheck_app  # Typer only, no heavy imports
 from jiandu.cli_user import user_app
 
@@ -39,6 +42,9 @@ app.add_typer(month_app, name="month")
 app.add_typer(spotcheck_app, name="spotcheck")
 app.add_typer(incident_app, name="incident")
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(policy_app, name="policy")
+app.add_typer(appeal_app, name="appeal")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
@@ -229,11 +235,16 @@ def clocks_check(
     from core.timeutil import utcnow
     from states.watch import ClockWatch
 
-    report = ClockWatch(_Context().complaints()).check(_time(now, "--now") or utcnow()).as_dict()
+    ctx = _Context()
+    report = ClockWatch(ctx.complaints()).check(_time(now, "--now") or utcnow()).as_dict()
+    report["appeal_reviews"] = ctx.appeals().check(_time(now, "--now") or utcnow())["broken"]
     lines = [f"逾期 broken #{b['complaint']} {b['clock']} (owner {b['owner']}, due {b['due'][5:16]})"
              + (f" → 升级 level {b['level']} {b['new_owner']}" if b["escalated"] else " · 已至最高层级 top rung")
              for b in report["broken"]]
     lines += [f"提醒 warned #{w['complaint']} {w['clock']} {w['percent']}% → {w['owner']}" for w in report["warned"]]
+    lines += [f"申诉复核逾期 appeal review overdue #{r['appeal']} ({r['reviewer']})"
+              + (f" → {r['new_reviewer']}" if r["escalated"] else " · 已至最高层级 top rung")
+              for r in report["appeal_reviews"]]
     _emit(report, as_json, "\n".join(lines) or "无逾期、无提醒 / nothing due")
 
 

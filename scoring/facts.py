@@ -19,6 +19,7 @@ from core.timeutil import BUSINESS_TZ, month_bounds
 from scoring.model import Adjustment, Breach, Complaint, MonthFacts, Person
 from scoring.models import Adjustment as AdjustmentRow
 from scoring.models import MonthOutcome, Praise, StarNomination
+from states.appeal_models import broken_reviews
 from states.clocks import BROKEN
 from states.models import Clock
 from states.models import Complaint as ComplaintRow
@@ -33,17 +34,20 @@ def read_month_facts(s: Session, month: str) -> MonthFacts:
         Adjustment(person=a.person_id, points=a.points, corrects=a.corrects, reason=a.reason)
         for a in s.scalars(select(AdjustmentRow).where(AdjustmentRow.month == month)
                            .order_by(AdjustmentRow.id)))
+    praise = _praise(s, start, end)
+    nominations = dict(s.execute(select(StarNomination.unit_code, StarNomination.person_id)
+                                 .where(StarNomination.month == month)).all())
+    # Anyone the month's facts name, even if he has left since (the facts must parse back).
     referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
-                  | {a.person for a in adjustments})
+                  | {a.person for a in adjustments} | set(praise) | set(nominations.values()))
     return MonthFacts(
         month=month,
         people=_people(s, referenced),
         complaints=complaints,
         breaches=breaches,
         adjustments=adjustments,
-        praise=_praise(s, start, end),
-        nominations=dict(s.execute(select(StarNomination.unit_code, StarNomination.person_id)
-                                   .where(StarNomination.month == month)).all()),
+        praise=praise,
+        nominations=nominations,
         star_history=_history(s, month, MonthOutcome.star_unit.is_not(None)),
         worst_history=_history(s, month, MonthOutcome.worst.is_(True)),
     )
@@ -73,7 +77,8 @@ def _complaints(s: Session, start: datetime, end: datetime) -> tuple[Complaint, 
 
 
 def _breaches(s: Session, start: datetime, end: datetime) -> tuple[Breach, ...]:
-    """Broken clocks (the owner at the break) and spot checks not done in time (the inspector)."""
+    """Broken clocks (the owner at the break), spot checks not done in time (the inspector) and
+    appeal reviews not decided in time (the reviewer)."""
     rows = s.execute(
         select(Clock.id, Clock.owner_id, Clock.complaint_id, Clock.name, Clock.ended_at)
         .where(Clock.state == BROKEN, Clock.ended_at >= start, Clock.ended_at < end,
@@ -85,7 +90,10 @@ def _breaches(s: Session, start: datetime, end: datetime) -> tuple[Breach, ...]:
     checks = [Breach(id=f"s{sid}", owner=inspector, complaint=None, clock="spot_check",
                      at=due.astimezone(BUSINESS_TZ))
               for sid, inspector, due in missed_checks(s, start, end)]
-    return tuple(sorted(clocks + checks, key=lambda b: (b.at, b.id)))
+    reviews = [Breach(id=f"a{kid}", owner=reviewer, complaint=None, clock="appeal_review",
+                      at=at.astimezone(BUSINESS_TZ))
+               for kid, reviewer, _appeal, at in broken_reviews(s, start, end)]
+    return tuple(sorted(clocks + checks + reviews, key=lambda b: (b.at, b.id)))
 
 
 def _praise(s: Session, start: datetime, end: datetime) -> dict[str, int]:

@@ -23,6 +23,7 @@ CLOCK = {
     "resolve": ("规定时间处理完毕", "resolve"),
     "escalation": ("升级后处理", "escalation"),
     "spot_check": ("按时抽查", "spot-check"),
+    "appeal_review": ("申诉复核", "appeal review"),
 }
 
 

@@ -64,3 +64,15 @@ class AppealClock(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)  # running | stopped | broken
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def broken_reviews(s, month_start_utc: datetime, month_end_utc: datetime) -> list[tuple[int, str, int, datetime]]:
+    """(clock id, reviewer, appeal id, deadline) of every review clock broken within [start, end):
+    the reviewer's inactivity, counted in the month it broke (the month's facts)."""
+    from sqlalchemy import select
+
+    rows = s.execute(select(AppealClock.id, AppealClock.owner_id, AppealClock.appeal_id, AppealClock.ended_at)
+                     .where(AppealClock.state == "broken", AppealClock.owner_id.is_not(None),
+                            AppealClock.ended_at >= month_start_utc, AppealClock.ended_at < month_end_utc)
+                     .order_by(AppealClock.ended_at, AppealClock.id))
+    return [tuple(r) for r in rows]

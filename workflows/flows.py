@@ -27,13 +27,15 @@ def _now(now: str | None) -> datetime:
 
 @task(name="check-clocks")
 def check_clocks(now: str | None = None) -> dict:
-    """Clock breaks and warnings, and spot checks whose day passed without a record."""
+    """Clock breaks and warnings, spot checks whose day passed without a record, overdue appeal reviews."""
     from states.spotcheck import SpotCheckService
     from states.watch import ClockWatch
 
-    complaints = Runtime.from_env().complaints()
+    runtime = Runtime.from_env()
+    complaints = runtime.complaints()
     report = ClockWatch(complaints).check(_now(now)).as_dict()
     report["missed_spot_checks"] = SpotCheckService(complaints).mark_missed(_now(now))
+    report["appeal_reviews"] = runtime.appeals().check(_now(now))["broken"]
     return report
 
 

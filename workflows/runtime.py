@@ -45,3 +45,8 @@ class Runtime:
         from workflows.monthclose import MonthCloseService
 
         return MonthCloseService(self.db, self.policy, self.settings)
+
+    def appeals(self):
+        from workflows.appeals import AppealService
+
+        return AppealService(self.db, self.policy, self.settings)

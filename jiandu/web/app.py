@@ -36,9 +36,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=runtime.settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from jiandu.web import api, console, months, public
+    from jiandu.web import api, appeals, console, months, public
 
     app.include_router(api.router)
+    app.include_router(appeals.router)
     app.include_router(public.router)
     app.include_router(console.router)
     app.include_router(months.router)

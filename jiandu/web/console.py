@@ -70,8 +70,8 @@ def home(request: Request):
     staff = current_staff(request)
     if staff is None:
         return RedirectResponse("/login", status_code=303)
-    if not staff.is_team:
-        return page(request, "staff_home.html.j2")
+    if not staff.is_team:  # window staff: their own published record and appeals
+        return RedirectResponse("/me", status_code=303)
     rows = _runtime(request).complaints().list(owner=staff.id, open_only=True)
     return page(request, "queue.html.j2", rows=rows)
 

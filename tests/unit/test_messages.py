@@ -11,6 +11,8 @@ from notifications.messages import COMPLAINANT, KINDS, URGENT_KINDS, draft
 from notifications.outbox import in_quiet_hours
 
 C = {"id": 7, "window": "wb-1", "level": 1, "source": "customer", "category": "attitude"}
+APPEAL = {"id": 3, "month": "2026-11", "reason": "当天休假",
+          "line": {"reason_zh": "第1次投诉", "reason_en": "1st complaint", "points": 5, "money": 0}}
 CONTEXT = {
     "complaint_received": dict(c=C, window_name="1号磅", respond_minutes=30, tracking_url="http://x/t/T"),
     "complaint_assigned": dict(c=C, name="冯强", window_name="1号磅", source_label="客户投诉",
@@ -34,6 +36,11 @@ CONTEXT = {
                           status_label="已上报", due="11-04 09:00"),
     "clock_breach": dict(complaint_id=7, clock="escalation", clock_label="升级处理", due="13:30",
                          owner_name="董石"),
+    "appeal_filed": dict(a=APPEAL, appellant="张三", reviewer="孙立", due="11-10 10:00"),
+    "appeal_decided": dict(a=APPEAL, appellant="张三", reviewer="孙立", upheld=True, note="考勤证实",
+                           adjustment_month="2026-12"),
+    "appeal_escalated": dict(a=APPEAL, appellant="张三", reviewer="周华", old_reviewer="孙立",
+                             missed_due="11-10 10:00", due="11-17 10:00"),
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -155,6 +155,8 @@ def test_the_dashboard_draws_its_charts(client, runtime):
 
 def test_window_staff_have_no_console(client):
     login(client, "zhangsan")
-    assert "不是监督小组成员" in client.get("/").text
+    reply = client.get("/", follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] == "/me"
+    assert "我的考核记录" in client.get("/me").text
     assert client.get("/complaints").status_code == 403
     assert client.get("/dashboard").status_code == 403

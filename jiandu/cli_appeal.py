@@ -1,0 +1,100 @@
+"""``jiandu appeal``: appeals (申诉复核) of published ledger lines. Registered by jiandu/cli.py.
+
+Same style as cli.py: heavy imports inside the commands, ``--json`` everywhere, refusals raised
+as core.errors types and turned into exit code 2 by ``jiandu.cli.main``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+appeal_app = typer.Typer(no_args_is_help=True, help="申诉复核 / appeals of published ledger lines.")
+JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="申诉编号 / appeal number")]
+
+
+def _service():
+    from jiandu.cli import _Context
+
+    return _Context().appeals()
+
+
+def _at(value: str | None):
+    from jiandu.cli import _time
+
+    return _time(value)
+
+
+def _emit(data, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) if as_json else text)
+
+
+def _text(a: dict) -> str:
+    ln = a["line"]
+    lines = [f"申诉 appeal #{a['id']} [{a['state']}] {a['person']} · {a['month']} L{ln['id']}: {ln['reason_zh']} "
+             f"({ln['points']} 分 points)",
+             f"  理由 reason: {a['reason']}",
+             f"  复核人 reviewer: {a['reviewer']} (level {a['level']})" + (f", 期限 due {a['due_at'][:16]}"
+                                                                        if a.get("due_at") else "")]
+    if a.get("decision_note"):
+        lines.append(f"  复核意见 decision: {a['decision_note']}")
+    if a.get("adjustment"):
+        adj = a["adjustment"]
+        lines.append(f"  更正 adjustment: {adj['month']} {adj['points']:+d} (corrects {adj['corrects']})")
+    for h in a.get("history", []):
+        note = f": {h['note']}" if h["note"] else ""
+        lines.append(f"  {h['at'][:16]} {h['event']} → {h['to']} by {h['by']}{note}")
+    return "\n".join(lines)
+
+
+@appeal_app.command("lines")
+def appeal_lines(person: Annotated[str, typer.Argument(metavar="PERSON")], as_json: JsonOpt = False) -> None:
+    """本人已公布的考核记录 / a person's published ledger lines, and which may be appealed."""
+    rows = _service().lines(person)
+    text = "\n".join(f"L{r['id']} {r['month']} {r['points']:>3} 分 {r['reason_zh']}"
+                     + (f"  [可申诉至 until {r['appeal_until'][:16]}]" if r["may_appeal"] else "")
+                     + (f"  [申诉 #{r['appeal']['id']} {r['appeal']['state']}]" if r["appeal"] else "")
+                     for r in rows)
+    _emit(rows, as_json, text or "没有已公布的记录 / no published lines")
+
+
+@appeal_app.command("file")
+def appeal_file(person: Annotated[str, typer.Argument(metavar="PERSON")],
+                line: Annotated[int, typer.Argument(metavar="LINE", help="考核记录编号 / ledger line id")],
+                reason: Annotated[str, typer.Option("--reason", help="申诉理由 / why")],
+                at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """提交申诉 / a person appeals one of his own published lines."""
+    a = _service().file(person, line, reason, _at(at))
+    _emit(a, as_json, _text(a))
+
+
+@appeal_app.command("decide")
+def appeal_decide(appeal_id: IdArg, by: Annotated[str, typer.Option("--by")],
+                  uphold: Annotated[bool, typer.Option("--uphold/--reject", help="成立/驳回 / upheld or rejected")],
+                  note: Annotated[str, typer.Option("--note", help="复核意见 / the decision's reasons")],
+                  at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """作出复核决定 / the reviewer (or a higher rung) decides."""
+    a = _service().decide(appeal_id, by, uphold, note, _at(at))
+    _emit(a, as_json, _text(a))
+
+
+@appeal_app.command("show")
+def appeal_show(appeal_id: IdArg, as_json: JsonOpt = False) -> None:
+    """申诉详情 / one appeal, its history and clocks."""
+    a = _service().show(appeal_id)
+    _emit(a, as_json, _text(a))
+
+
+@appeal_app.command("list")
+def appeal_list(person: Annotated[str | None, typer.Option("--person")] = None,
+                reviewer: Annotated[str | None, typer.Option("--reviewer")] = None,
+                state: Annotated[str | None, typer.Option(
+                    "--state", help="open|filed|under_review|upheld|rejected")] = None,
+                as_json: JsonOpt = False) -> None:
+    """申诉列表 / appeals, filtered."""
+    rows = _service().list(person, reviewer, state)
+    _emit(rows, as_json, "\n".join(_text(a) for a in rows) or "没有申诉 / no appeals")

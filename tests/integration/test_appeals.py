@@ -1,0 +1,125 @@
+"""Appeals (申诉复核): life cycle, reviewer guard, review clock, the upheld adjustment next month."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from core.errors import Forbidden, InvalidInput, NotFound, Refused
+from core.timeutil import parse_time
+
+pytestmark = pytest.mark.db
+
+
+def at(text: str) -> datetime:
+    return parse_time(text, "--at")
+
+
+@pytest.fixture
+def rt(org_db, db_url, tmp_path):
+    from core.settings import Settings
+    from workflows.runtime import Runtime
+
+    return Runtime(Settings(database_url=db_url, outbox_dir=tmp_path / "outbox", notice_dir=tmp_path / "notices"))
+
+
+@pytest.fixture
+def october(rt):
+    """张三 complained about in October (verified by the owner), October published on 2 November."""
+    from states.service import ComplaintService
+
+    svc = ComplaintService(rt.db, rt.policy)
+    c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=at("2026-10-12T09:00"))
+    svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=at("2026-10-12T09:10"))
+    months = rt.months()
+    months.close("2026-10", "wuqing")
+    months.publish("2026-10", "wuqing", at=at("2026-11-02T09:00"))
+    line = next(ln for ln in rt.appeals().lines("zhangsan") if ln["rule"].startswith("complaint"))
+    return {"complaint": c, "line": line}
+
+
+def test_his_lines_and_the_filing_window(rt, october):
+    line = october["line"]
+    assert line["month"] == "2026-10" and line["points"] == 5
+    assert line["appeal_until"].startswith("2026-11-09")  # 5 working days after Mon 2 Nov 09:00
+    with pytest.raises(Refused, match="window closed"):
+        rt.appeals().file("zhangsan", line["id"], "不是我", at=at("2026-11-10T09:00"))
+    with pytest.raises(NotFound):
+        rt.appeals().file("xiaowang", line["id"], "not mine", at=at("2026-11-03T09:00"))
+    with pytest.raises(InvalidInput):
+        rt.appeals().file("zhangsan", line["id"], "  ", at=at("2026-11-03T09:00"))
+
+
+def test_file_review_uphold_and_the_adjustment_next_month(rt, october):
+    from scoring.models import Adjustment
+
+    appeals = rt.appeals()
+    a = appeals.file("zhangsan", october["line"]["id"], "当天我在休假", at=at("2026-11-03T10:00"))
+    owner = october["complaint"]["owner"]
+    assert a["state"] == "filed" and a["reviewer"] not in {owner, "lizhu", "zhangsan"}
+    with pytest.raises(Refused, match="already appealed"):
+        appeals.file("zhangsan", october["line"]["id"], "again", at=at("2026-11-03T10:05"))
+    for conflicted in (owner, "lizhu", "zhangsan"):  # verifier, his supervisor, himself
+        with pytest.raises(Refused):
+            appeals.decide(a["id"], conflicted, True, "ok", at=at("2026-11-03T11:00"))
+    done = appeals.decide(a["id"], a["reviewer"], True, "考勤记录证实休假", at=at("2026-11-04T10:00"))
+    assert done["state"] == "upheld" and [h["event"] for h in done["history"]] == ["file", "review", "uphold"]
+    assert done["adjustment"] == {"month": "2026-11", "points": -5, "corrects": f"2026-10/L{october['line']['id']}"}
+    with pytest.raises(Refused):
+        appeals.decide(a["id"], a["reviewer"], False, "changed my mind", at=at("2026-11-04T11:00"))
+
+    november = rt.months().close("2026-11", "wuqing")
+    lines = november["people"]["zhangsan"]["lines"]
+    assert [ln["points"] for ln in lines if ln["rule"] == "adjustment"] == [-5]
+    assert f"2026-10/L{october['line']['id']}" in next(ln["reason_zh"] for ln in lines if ln["rule"] == "adjustment")
+    assert rt.months().show("2026-10")["people"]["zhangsan"]["deductions"] == 5  # the published month never changes
+    with rt.db.reading() as s:
+        assert s.scalars(select(Adjustment)).one().person_id == "zhangsan"
+
+
+def test_every_party_is_told(rt, october):
+    from notifications.models import OutboxMessage
+
+    a = rt.appeals().file("zhangsan", october["line"]["id"], "不是我", at=at("2026-11-03T10:00"))
+    rt.appeals().decide(a["id"], a["reviewer"], False, "监控证实", at=at("2026-11-03T15:00"))
+    with rt.db.reading() as s:
+        told = {(m.kind, m.recipient) for m in s.scalars(select(OutboxMessage))}
+    for who in ("zhangsan", a["reviewer"], "wuqing", "zhouhua"):
+        assert ("appeal_filed", who) in told and ("appeal_decided", who) in told
+
+
+def test_a_missed_review_breaks_escalates_and_counts_as_inactivity(rt, october):
+    from scoring.facts import read_month_facts
+
+    appeals = rt.appeals()
+    a = appeals.file("zhangsan", october["line"]["id"], "不是我", at=at("2026-11-03T10:00"))
+    first = a["reviewer"]
+    assert appeals.check(at("2026-11-09T09:00"))["broken"] == []
+    report = appeals.check(at("2026-11-10T12:00"))  # 5 working days after Tue 3 Nov 10:00 = Tue 10 Nov 10:00
+    assert report["broken"] == [{"appeal": a["id"], "reviewer": first, "escalated": True, "new_reviewer": "zhouhua"}]
+    assert appeals.check(at("2026-11-10T12:01"))["broken"] == []  # once
+    shown = appeals.show(a["id"])
+    assert (shown["level"], shown["reviewer"]) == (1, "zhouhua")
+    assert [k["state"] for k in shown["clocks"]] == ["broken", "running"]
+    with pytest.raises(Refused):
+        appeals.decide(a["id"], first, True, "late", at=at("2026-11-10T13:00"))  # no longer his
+    with rt.db.reading() as s:
+        facts = read_month_facts(s, "2026-11")
+    assert [(b.owner, b.clock) for b in facts.breaches] == [(first, "appeal_review")]
+    november = rt.months().close("2026-11", "wuqing")
+    assert any(ln["rule"] == "inactivity" and "申诉复核" in ln["reason_zh"]
+               for ln in november["people"][first]["lines"])
+
+
+def test_only_published_months_and_active_people(rt, org_db):
+    with pytest.raises(NotFound):
+        rt.appeals().file("zhangsan", 999, "x", at=datetime(2026, 11, 3, tzinfo=UTC))
+    with pytest.raises(NotFound):
+        rt.appeals().show(42)
+    with pytest.raises(InvalidInput):
+        rt.appeals().list(state="bogus")
+    assert rt.appeals().lines("zhangsan") == []
+    with pytest.raises((NotFound, Forbidden)):
+        rt.appeals().decide(1, "nobody", True, "x")
