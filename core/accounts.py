@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, Database, UTCDateTime
@@ -30,6 +30,9 @@ class Account(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Sessions carry the epoch they began in; logging out or a new password bumps it, and every
+    # session of the account ends at once (a copied cookie included).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -59,6 +62,25 @@ def _hasher():
     return PasswordHasher()
 
 
+def _verify(hashed: str, password: str) -> bool:
+    from argon2.exceptions import VerificationError
+
+    try:
+        return _hasher().verify(hashed, password)
+    except VerificationError:
+        return False
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_verify(password: str) -> None:
+    """The cost of a real check, for an id without an account (no timing difference)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(_hasher().hash("not-a-password"))
+    _verify(_DUMMY_HASH[0], password)
+
+
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -79,6 +101,7 @@ class AccountService:
                 s.add(acc)
             acc.password_hash, acc.failed_logins, acc.locked_until = hashed, 0, None
             acc.changed_at = self.now()
+            acc.session_epoch = (acc.session_epoch or 0) + 1  # a new password ends every session
 
     def has_password(self, person_id: str) -> bool:
         with self.db.reading() as s:
@@ -87,44 +110,62 @@ class AccountService:
     def login(self, person_id: str, password: str) -> str:
         """The person's id when the password is right; otherwise Forbidden, counted and throttled.
 
-        The same words for an unknown id and a wrong password: nothing tells which ids exist.
+        One answer for an unknown id, a wrong password and a locked account, and the same argon2
+        work for each: neither the words nor the time tell which ids exist.
         """
-        wrong = Forbidden("用户名或密码错误 / wrong user or password")
+        wrong = Forbidden(f"用户名或密码错误（连续错 {self.throttle.max_failures} 次锁定 "
+                          f"{self.throttle.lock_seconds // 60} 分钟）/ wrong user or password "
+                          f"({self.throttle.max_failures} wrong tries lock the account for "
+                          f"{self.throttle.lock_seconds // 60} minutes)")
+        if not person_id or len(person_id) > 64 or any(ord(ch) < 32 for ch in person_id + password):
+            _dummy_verify(password)
+            raise wrong
         now = self.now()
-        with self.db.transaction() as s:  # commits the failure count too
+        with self.db.reading() as s:
             acc = s.get(Account, person_id)
             person = s.get(Person, person_id)
-            if acc is None or person is None or not person.active:
-                refusal = wrong
-            elif acc.locked_until is not None and acc.locked_until > now:
-                wait = int((acc.locked_until - now).total_seconds()) + 1
-                refusal = Forbidden(f"登录失败次数过多，请 {wait} 秒后再试 / too many failed logins: "
-                                    f"try again in {wait} s")
-            elif not self._matches(acc, password):
-                acc.failed_logins = (acc.failed_logins or 0) + 1
-                if acc.failed_logins >= self.throttle.max_failures:
-                    acc.locked_until = now + timedelta(seconds=self.throttle.lock_seconds)
-                    acc.failed_logins = 0
-                refusal = wrong
-            else:
-                acc.failed_logins, acc.locked_until, refusal = 0, None, None
-        if refusal is not None:
-            raise refusal
+            usable = acc is not None and person is not None and person.active
+            locked = usable and acc.locked_until is not None and acc.locked_until > now
+            hashed = acc.password_hash if usable else None
+        if not usable:
+            _dummy_verify(password)
+            raise wrong
+        if locked or not _verify(hashed, password):
+            if not locked:
+                self._count_failure(person_id, now)
+            raise wrong
+        with self.db.transaction() as s:
+            s.execute(update(Account).where(Account.person_id == person_id)
+                      .values(failed_logins=0, locked_until=None))
         return person_id
 
-    @staticmethod
-    def _matches(acc: Account, password: str) -> bool:
-        from argon2.exceptions import VerificationError
+    def _count_failure(self, person_id: str, now: datetime) -> None:
+        """One atomic increment: parallel guesses cannot overwrite each other's count."""
+        with self.db.transaction() as s:
+            count = s.execute(update(Account).where(Account.person_id == person_id)
+                              .values(failed_logins=Account.failed_logins + 1)
+                              .returning(Account.failed_logins)).scalar()
+            if count is not None and count >= self.throttle.max_failures:
+                s.execute(update(Account).where(Account.person_id == person_id)
+                          .values(failed_logins=0, locked_until=now + timedelta(seconds=self.throttle.lock_seconds)))
 
-        try:
-            return _hasher().verify(acc.password_hash, password)
-        except VerificationError:
-            return False
+    def end_sessions(self, person_id: str) -> None:
+        """Logout: every session of this account ends (they carry the old epoch)."""
+        with self.db.transaction() as s:
+            s.execute(update(Account).where(Account.person_id == person_id)
+                      .values(session_epoch=Account.session_epoch + 1))
+
+    def session_epoch(self, person_id: str) -> int | None:
+        with self.db.reading() as s:
+            return s.scalar(select(Account.session_epoch).where(Account.person_id == person_id))
+
 
     # ---- API tokens ------------------------------------------------------------------------
 
     def issue_token(self, person_id: str, label: str) -> str:
         token = secrets.token_urlsafe(32)  # 256 bits
+        if len(label) > 200:  # api_token.label is String(200)
+            raise InvalidInput("--label: longer than 200 characters 超过200个字符")
         with self.db.transaction() as s:
             _active(s, person_id)
             s.add(ApiToken(person_id=person_id, token_sha256=_sha256(token), label=label or person_id,

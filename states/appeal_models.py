@@ -16,7 +16,8 @@ class Appeal(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     month: Mapped[str] = mapped_column(String(7), index=True)  # the published month of the line
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
-    ledger_line_id: Mapped[int] = mapped_column(Integer, index=True)
+    # One appeal per line: a double submit must not book two refunds.
+    ledger_line_id: Mapped[int] = mapped_column(Integer, unique=True)
     line: Mapped[dict] = mapped_column(JSON)  # the line as published: rule, points, money, source, reasons
     reason: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), index=True)  # filed | under_review | upheld | rejected

@@ -2,15 +2,18 @@
 
 He sees the status timeline, never internal notes, actors or staff-only data; he may escalate
 directly at any time (rules.md §3, seed 二.6), and rate a resolved complaint once. A rating of
-4 or 5 may praise one person of the window's unit (feeds the service star, rules.md §4).
+4 or 5 may praise one person of the window's unit (feeds the service star, rules.md §4); a
+praise of the person complained about is dropped without a word, so the list tells nothing.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import InvalidInput, NotFound, Refused
+from core.errors import Conflict, InvalidInput, NotFound, Refused
 from core.org import LADDER, Person, Unit, Window
 from core.timeutil import local_iso
 from states.machine import EVENT_LABELS, STATE_LABELS, Actor, refusal
@@ -36,12 +39,16 @@ class TrackingService:
     def escalate(self, token: str) -> dict:
         """The complainant asks for the next rung; the machine decides (refused at the top)."""
         at = self.complaints.now()
-        with self.db.transaction() as s:
-            c = _by_token(s, token)
-            self.complaints._change(s, c, "escalate", COMPLAINANT, "投诉人直接升级 / escalated by the complainant",
-                                    at)
-            s.flush()
-            return _public_view(s, c)
+        try:
+            with self.db.transaction() as s:
+                c = _by_token(s, token)
+                self.complaints._change(s, c, "escalate", COMPLAINANT,
+                                        "投诉人直接升级 / escalated by the complainant", at)
+                s.flush()
+                return _public_view(s, c)
+        except StaleDataError:  # a supervisor acted at the same moment
+            raise Conflict("投诉刚刚有更新，请刷新后再试 / the complaint changed just now: "
+                           "reload and try again") from None
 
     def rate(self, token: str, score: int, comment: str | None = None, praise: str | None = None) -> dict:
         if score not in range(1, 6):
@@ -49,6 +56,8 @@ class TrackingService:
         comment = (comment or "").strip() or None
         if comment and len(comment) > MAX_COMMENT:
             raise InvalidInput(f"comment: longer than {MAX_COMMENT} characters 评价过长")
+        if comment and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in comment):
+            raise InvalidInput("comment: control characters are not allowed 含有控制字符")
         at = self.complaints.now()
         with self.db.transaction() as s:
             c = _by_token(s, token)
@@ -58,7 +67,13 @@ class TrackingService:
                 raise Refused(f"#{c.id}: already rated 已评价", state=c.state)
             if praise:
                 _check_praise(s, c, praise, score)
+                if praise == c.against_id:
+                    praise = None  # listed like everyone (the page must not tell who was complained about)
             s.add(ComplaintRating(complaint_id=c.id, score=score, comment=comment, praised_id=praise or None, at=at))
+            try:
+                s.flush()  # one rating per complaint: a double submit is refused, not a 500
+            except IntegrityError:
+                raise Refused(f"#{c.id}: already rated 已评价", state=c.state) from None
             if praise:
                 from scoring.models import Praise  # the praise table lives with the month's facts
 
@@ -69,7 +84,8 @@ class TrackingService:
 
 
 def _by_token(s: Session, token: str) -> Complaint:
-    c = s.scalar(select(Complaint).where(Complaint.tracking_token == token)) if token else None
+    valid = bool(token) and len(token) <= 64 and all(ch.isalnum() or ch in "-_" for ch in token) and token.isascii()
+    c = s.scalar(select(Complaint).where(Complaint.tracking_token == token)) if valid else None
     if c is None:
         raise NotFound("tracking link: unknown 查询链接无效")
     return c
@@ -81,8 +97,6 @@ def _check_praise(s: Session, c: Complaint, praise: str, score: int) -> None:
     person = s.get(Person, praise)
     if person is None or not person.active or person.unit_code != c.unit_code:
         raise InvalidInput(f"praise: '{praise}' is not a person of this window 不是本窗口人员")
-    if praise == c.against_id:
-        raise InvalidInput("praise: not the person complained about 不能表扬被投诉人")
 
 
 def _public_view(s: Session, c: Complaint) -> dict:
@@ -91,8 +105,7 @@ def _public_view(s: Session, c: Complaint) -> dict:
     praisable = [] if c.state != "resolved" or rating else [
         {"id": p.id, "name": p.name}
         for p in s.scalars(select(Person).where(Person.unit_code == c.unit_code, Person.active)
-                           .order_by(Person.id))
-        if p.id != c.against_id]
+                           .order_by(Person.id))]
     return {
         "id": c.id,
         "state": c.state,

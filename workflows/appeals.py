@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -73,6 +74,7 @@ class AppealService:
         reason = (reason or "").strip()
         if not reason:
             raise InvalidInput("--reason: empty 须说明申诉理由")
+        _printable("--reason", reason)
         if len(reason) > MAX_REASON:
             raise InvalidInput(f"--reason: longer than {MAX_REASON} characters 理由过长")
         with self.db.transaction() as s:
@@ -91,9 +93,12 @@ class AppealService:
             conflicted = _conflicted(s, appellant, ln)
             reviewer = _first_reviewer(s, appellant.id, conflicted)
             a = Appeal(month=ln.month, person_id=person, ledger_line_id=ln.id, line=_line_dict(ln), reason=reason,
-                       state="filed", reviewer_id=reviewer, level=0, filed_at=at)
+                       state="filed", reviewer_id=reviewer, level=_level_of(s, reviewer), filed_at=at)
             s.add(a)
-            s.flush()
+            try:
+                s.flush()  # the unique line id: a second submit at the same moment is refused here
+            except IntegrityError:
+                raise Refused(f"LINE {line_id}: already appealed 该记录已申诉") from None
             s.add(AppealEvent(appeal_id=a.id, event="file", from_state=None, to_state="filed", actor_id=person,
                               at=at, note=reason, reviewer_id=reviewer, level=0))
             clock = self._start_clock(s, a, at)
@@ -110,6 +115,9 @@ class AppealService:
     def decide(self, appeal_id: int, by: str, uphold: bool, note: str, at: datetime | None = None) -> dict:
         if not (note or "").strip():
             raise InvalidInput("--note: empty 须写明复核意见")
+        _printable("--note", note)
+        if len(note) > MAX_REASON:
+            raise InvalidInput(f"--note: longer than {MAX_REASON} characters 意见过长")
         return self._act(appeal_id, "uphold" if uphold else "reject", by, note.strip(), at)
 
     def _act(self, appeal_id: int, event: str, by: str, note: str | None, at: datetime | None) -> dict:
@@ -151,10 +159,13 @@ class AppealService:
 
     def _book_adjustment(self, s: Session, a: Appeal, by: str, at: datetime) -> str:
         """The correction goes into the next open month (never the published one)."""
+        corrects = f"{a.month}/L{a.ledger_line_id}"
+        if s.scalar(select(Adjustment.id).where(Adjustment.corrects == corrects)) is not None:
+            raise Refused(f"appeal #{a.id}: {corrects} is corrected already 该记录已更正")
         month = _next_open_month(s, a.month, at)
         money = f"；退还罚款 {a.line['money']} 元 / refund {a.line['money']} yuan" if a.line.get("money") else ""
         adj = Adjustment(month=month, person_id=a.person_id, points=-int(a.line["points"]),
-                         corrects=f"{a.month}/L{a.ledger_line_id}",
+                         corrects=corrects,
                          reason=f"申诉 #{a.id} 成立 / appeal #{a.id} upheld: {a.decision_note}{money}", by_id=by, at=at)
         s.add(adj)
         s.flush()
@@ -188,16 +199,16 @@ class AppealService:
                 k.state, k.ended_at = BROKEN, k.due_at
                 old = a.reviewer_id
                 life = _life(s, a)
-                escalated = refusal(life, "escalate", SYSTEM) is None
+                # The next reviewer first: nobody free above means no escalation (it would leave
+                # the appeal with nobody who may decide); the break is recorded and reported.
+                nxt = _ladder_reviewer(s, max(a.level, _level_of(s, old)) + 1, a.person_id, life.conflicted | {old})
+                escalated = nxt is not None and refusal(life, "escalate", SYSTEM) is None
+                new_due = None
                 if escalated:
                     self._fire(s, a, life, "escalate", SYSTEM, f"复核逾期 / review overdue ({old})", k.due_at)
-                    a.reviewer_id = _ladder_reviewer(s, a.level, a.person_id, life.conflicted)
-                new_due = None
-                if escalated and a.reviewer_id is None:
-                    escalated = False
-                elif escalated:
+                    a.reviewer_id, a.level = nxt, max(a.level, _level_of(s, nxt))
                     new_due = working_days_after(k.due_at, self.policy.appeals.review_working_days)
-                    s.add(AppealClock(appeal_id=a.id, owner_id=a.reviewer_id, level=a.level, started_at=k.due_at,
+                    s.add(AppealClock(appeal_id=a.id, owner_id=nxt, level=a.level, started_at=k.due_at,
                                       due_at=new_due, state=RUNNING))
                 s.flush()
                 self._tell(s, "appeal_escalated", a, {a.person_id, old, a.reviewer_id}, now,
@@ -309,6 +320,17 @@ def _first_reviewer(s: Session, appellant: str, conflicted: frozenset[str]) -> s
     if reviewer is None:
         raise Refused("nobody may review this appeal 无可分派的复核人 (check the supervision team)")
     return reviewer
+
+
+def _level_of(s: Session, person_id: str | None) -> int:
+    """A reviewer's level: his rung of the ladder (0 for a supervisor)."""
+    p = s.get(Person, person_id) if person_id else None
+    return rung_of(p) if p is not None else 0
+
+
+def _printable(field: str, value: str) -> None:
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符")
 
 
 def _ladder_reviewer(s: Session, level: int, appellant: str, conflicted: frozenset[str]) -> str | None:

@@ -22,6 +22,8 @@ from jiandu.web.security import NotLoggedIn, secret_key
 from workflows.runtime import Runtime
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The largest request: an arrival photo (5 MB) and its form. Refused before anything is read.
+MAX_BODY_BYTES = 6 * 1024 * 1024
 SESSION_HOURS = 12
 
 
@@ -32,6 +34,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                   description="投诉、月度关账与组织架构 / complaints, month closes and the organisation. "
                               "Authorization: Bearer <token> (jiandu user token PERSON).")
     app.state.runtime = runtime
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime.settings), session_cookie="jiandu_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=runtime.settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -44,6 +47,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(months.router)
     _error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        """For load balancers: the process answers (no database round trip)."""
+        return {"status": "ok"}
+
     if runtime.settings.demo:
         from jiandu.web.demo_accounts import ensure_demo_accounts
 
@@ -93,3 +102,43 @@ def _answer(request: Request, status: int, body: dict, headers=None) -> Response
 
     return page(request, "error.html.j2", status_code=status, status=status, message=body["detail"],
                 allowed=body.get("allowed") or [])
+
+
+class BodyLimit:
+    """413 for a request whose declared or streamed body is larger than ``limit``: a form is
+    never read whole into memory or onto disk before the size is known."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return await _too_large(send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send) -> None:
+    body = b'{"detail": "request too large (6 MB at most)"}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import InvalidInput
 from jiandu.web.i18n import lang_of
 from jiandu.web.pages import flash, page
-from jiandu.web.security import Staff, check_csrf, current_staff, require_team
+from jiandu.web.params import DbId
+from jiandu.web.security import Staff, check_csrf, current_staff, require_team, start_session
 from states.machine import EVENTS
+from states.photos import MAX_PHOTO_BYTES
 
 router = APIRouter(include_in_schema=False)
 STATES = ("received", "verified", "on_site", "escalated", "resolved", "dismissed")
@@ -44,13 +48,17 @@ async def login(request: Request):
     except Forbidden as exc:
         return page(request, "login.html.j2", status_code=403, next=target, error=str(exc),
                     demo=_demo_people(request))
-    request.session.clear()  # a new session at login: no fixation
-    request.session["person"] = person
+    start_session(request, person)
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request):
+    from core.accounts import AccountService
+
+    staff = current_staff(request)
+    if staff is not None:  # every copy of the cookie ends too
+        AccountService(_runtime(request).db).end_sessions(staff.id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -91,7 +99,7 @@ def complaints(request: Request, staff: Staff = Depends(require_team), state: st
 # ---- one complaint -------------------------------------------------------------------------------
 
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
-def complaint(complaint_id: int, request: Request, staff: Staff = Depends(require_team)):
+def complaint(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     from core.orgservice import org_snapshot
     from states.diagram import state_diagram_svg
 
@@ -104,7 +112,7 @@ def complaint(complaint_id: int, request: Request, staff: Staff = Depends(requir
 
 
 @router.post("/complaints/{complaint_id}/advance", dependencies=[Depends(check_csrf)])
-async def advance(complaint_id: int, request: Request, staff: Staff = Depends(require_team)):
+async def advance(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     form = await request.form()
     event = str(form.get("event") or "")
     if event not in EVENTS:
@@ -114,16 +122,17 @@ async def advance(complaint_id: int, request: Request, staff: Staff = Depends(re
     photo = None
     upload = form.get("photo")
     if upload is not None and getattr(upload, "filename", ""):
-        photo = (upload.content_type or "", await upload.read())
+        photo = (upload.content_type or "", await upload.read(MAX_PHOTO_BYTES + 1))  # too big: refused whole
     version = str(form.get("version") or "")
     _runtime(request).complaints().advance(complaint_id, event, staff.id, note, against=against, photo=photo,
-                                           expected_version=int(version) if version.isdigit() else None)
+                                           expected_version=int(version) if re.fullmatch(r"[0-9]{1,9}", version)
+                                           else None)
     flash(request, f"#{complaint_id}: {event} ✓")
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
 
 @router.get("/complaints/{complaint_id}/photos/{photo_id}")
-def photo(complaint_id: int, photo_id: int, request: Request, staff: Staff = Depends(require_team)):
+def photo(complaint_id: DbId, photo_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     content_type, data = _runtime(request).complaints().photo(complaint_id, photo_id)
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600",
                                                             "X-Content-Type-Options": "nosniff"})

@@ -7,7 +7,9 @@ leaves the directory loses access at once.
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +68,32 @@ def current_staff(request: Request) -> Staff | None:
     staff = getattr(request.state, "staff", _UNSET)
     if staff is _UNSET:
         person = request.session.get("person") if "session" in request.scope else None
+        if person and not _session_valid(request, person):
+            request.session.clear()
+            person = None
         staff = request.state.staff = staff_of(request.app.state.runtime.db, person)
     return staff
+
+
+SESSION_SECONDS = 12 * 3600
+
+
+def start_session(request: Request, person: str) -> None:
+    """A new session at login (no fixation), stamped with the account's epoch and the time."""
+    from core.accounts import AccountService
+
+    request.session.clear()
+    request.session.update(person=person, epoch=AccountService(request.app.state.runtime.db).session_epoch(person),
+                           issued=int(time.time()))
+
+
+def _session_valid(request: Request, person: str) -> bool:
+    """Ended by logout or a new password (the epoch moved on), or older than 12 hours in all."""
+    from core.accounts import AccountService
+
+    if int(time.time()) - int(request.session.get("issued") or 0) > SESSION_SECONDS:
+        return False
+    return AccountService(request.app.state.runtime.db).session_epoch(person) == request.session.get("epoch")
 
 
 def require_staff(request: Request) -> Staff:
@@ -106,11 +132,22 @@ async def check_csrf(request: Request) -> None:
 # ---- the signing key -------------------------------------------------------------------------
 
 def secret_key(settings) -> str:
+    """JIANDU_SECRET_KEY, else one made once under var/ (created owner-only, never overwritten:
+    two processes starting together read the same key)."""
     if settings.secret_key:
         return settings.secret_key
-    path = Path("var") / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    path = (Path("var") / "secret_key").resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # the other process may still be writing it
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path}: empty secret key file")

@@ -123,3 +123,20 @@ def test_only_published_months_and_active_people(rt, org_db):
     assert rt.appeals().lines("zhangsan") == []
     with pytest.raises((NotFound, Forbidden)):
         rt.appeals().decide(1, "nobody", True, "x")
+
+
+def test_at_the_top_the_break_is_reported_and_the_last_reviewer_keeps_it(rt, october):
+    from workflows.appeals import working_days_after
+
+    appeals = rt.appeals()
+    a = appeals.file("zhangsan", october["line"]["id"], "不是我", at=at("2026-11-03T10:00"))
+    when, chain = at("2026-11-03T10:00"), []
+    for _ in range(4):
+        when = working_days_after(when, 5)
+        report = appeals.check(when + (at("2026-11-03T10:01") - at("2026-11-03T10:00")))["broken"]
+        chain.append((report[0]["escalated"], report[0]["new_reviewer"]))
+    assert chain == [(True, "zhouhua"), (True, "baihong"), (True, "dongshi"), (False, "dongshi")]
+    shown = appeals.show(a["id"])
+    assert (shown["reviewer"], shown["level"]) == ("dongshi", 3)
+    assert "uphold" in appeals.allowed_for(a["id"], "dongshi") or "review" in appeals.allowed_for(a["id"], "dongshi")
+    assert appeals.decide(a["id"], "dongshi", False, "查无实据")["state"] == "rejected"

@@ -27,7 +27,49 @@ def test_failed_logins_are_throttled(client, runtime):
     for _ in range(runtime.settings.login_max_failures):
         assert login(client, "chenjian", "wrong-password").status_code == 403
     locked = login(client, "chenjian")  # the right password, too soon
-    assert locked.status_code == 403 and "秒后再试" in locked.text
+    assert locked.status_code == 403 and "锁定" in locked.text
+    from core.accounts import Account
+
+    with runtime.db.reading() as s:
+        assert s.get(Account, "chenjian").locked_until is not None
+
+
+def test_an_unknown_id_a_wrong_password_and_a_lock_read_the_same(client):
+    unknown, wrong = login(client, "nobody", PASSWORD), login(client, "chenjian", "wrong-password")
+    assert unknown.status_code == wrong.status_code == 403
+    assert re.search(r'role="alert">([^<]*)<', unknown.text).group(1) == \
+        re.search(r'role="alert">([^<]*)<', wrong.text).group(1)
+
+
+def test_logout_ends_every_copy_of_the_session(client, app):
+    from fastapi.testclient import TestClient
+
+    login(client, "chenjian")
+    copied = TestClient(app, cookies=dict(client.cookies))
+    assert copied.get("/complaints", follow_redirects=False).status_code == 200
+    post_form(client, "/", "/logout", {})
+    assert copied.get("/complaints", follow_redirects=False).status_code == 303
+
+
+def test_a_new_password_ends_the_sessions(client, runtime):
+    from core.accounts import AccountService
+
+    login(client, "chenjian")
+    assert client.get("/complaints", follow_redirects=False).status_code == 200
+    AccountService(runtime.db).set_password("chenjian", "another-pass-1")
+    assert client.get("/complaints", follow_redirects=False).status_code == 303
+
+
+def test_a_body_over_the_limit_is_413(client):
+    reply = client.post("/w/inv-1", content=b"x" * (7 * 1024 * 1024),
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+    assert reply.status_code == 413
+
+
+def test_huge_ids_are_422_not_500(client):
+    login(client, "chenjian")
+    assert client.get("/complaints/99999999999999999999").status_code == 422
+    assert client.get("/appeals/99999999999999999999").status_code == 422
 
 
 def test_login_does_not_redirect_off_site(client):

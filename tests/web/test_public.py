@@ -93,7 +93,7 @@ def test_rating_once_resolved_praises_a_window_person(client, runtime):
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5"}).status_code == 409
     _resolve(runtime)
     page = client.get(f"/t/{token}").text
-    assert 'id="rate-submit"' in page and "小王" in page and "张三" not in page  # never the accused
+    assert 'id="rate-submit"' in page and "小王" in page and "张三" in page  # the list hides nobody
     reply = post_form(client, f"/t/{token}", f"/t/{token}/rate",
                       {"score": "5", "comment": "很快", "praise": "xiaowang"})
     assert reply.status_code == 303
@@ -161,3 +161,20 @@ def test_the_intake_page_states_the_policys_clocks(client, runtime):
     page = client.get("/w/inv-1").text
     assert f"{runtime.policy.clocks.respond_minutes} 分钟内回复" in page
     assert f"{runtime.policy.clocks.on_site_minutes // 60} 小时内到场" in page
+
+
+def test_a_praise_of_the_accused_is_dropped_silently(client, runtime):
+    from scoring.models import Praise
+    from states.models import ComplaintRating
+
+    token = file_complaint(client)
+    _resolve(runtime)
+    assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "praise": "zhangsan"}).status_code == 303
+    with runtime.db.reading() as s:
+        assert s.get(ComplaintRating, 1).praised_id is None
+        assert s.scalars(select(Praise)).all() == []
+
+
+def test_odd_tracking_tokens_are_404(client):
+    for token in ("a%00b", "x" * 200, "%E4%B8%AD"):
+        assert client.get(f"/t/{token}").status_code == 404
