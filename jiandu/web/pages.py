@@ -11,6 +11,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from core.timeutil import local_iso
 from jiandu.web.i18n import lang_of, translator
 from jiandu.web.security import ROLE_LABELS, csrf_token, current_staff
+from states.appeal_machine import EVENT_LABELS as APPEAL_EVENTS
+from states.appeal_machine import STATE_LABELS as APPEAL_STATES
 from states.machine import EVENT_LABELS, STATE_LABELS, history_label
 
 EVENT_EN = {"verify": "Verify", "arrive": "Arrive on site", "resolve": "Resolve", "dismiss": "Dismiss",
@@ -27,7 +29,8 @@ def environment() -> Environment:
     env.filters["duration"] = duration
     env.globals.update(EVENT_LABELS=EVENT_LABELS, STATE_LABELS=STATE_LABELS, EVENT_EN=EVENT_EN, STATE_EN=STATE_EN,
                        ROLE_LABELS=ROLE_LABELS, local_iso=local_iso,
-                       history_label=history_label)
+                       history_label=history_label, APPEAL_STATES=APPEAL_STATES,
+                       APPEAL_EVENTS={**APPEAL_EVENTS, "file": "提交申诉"})
     return env
 
 
