@@ -26,8 +26,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup tests
 
+# Every bench/*.py at small sizes, ratios against a baseline of the same run, figures appended
+# to bench/RESULTS.md (bench/run_all.py --full: each at its full size). Exit 1 only on an error.
 bench: $(STAMP)
-	$(BIN)/python bench/score_month.py
+	$(BIN)/python bench/run_all.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

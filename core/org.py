@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, cast, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -86,12 +86,18 @@ def active_people(session: Session) -> list[Person]:
     return list(session.scalars(select(Person).where(Person.active).order_by(Person.id)))
 
 
+def with_role(session: Session, role: str) -> list[Person]:
+    """Active people holding ``role``, found in SQL (the roles JSON as text) and confirmed in
+    Python: a pass of the watch must not read the whole directory once per break."""
+    rows = session.scalars(select(Person).where(Person.active, cast(Person.roles, String).like(f'%"{role}"%'))
+                           .order_by(Person.id))
+    return [p for p in rows if p.has_role(role)]
+
+
 def holder_of(session: Session, role: str) -> Person | None:
     """The active person holding a one-person team role (executor, coordinator, chairman)."""
-    for person in active_people(session):
-        if person.has_role(role):
-            return person
-    return None
+    holders = with_role(session, role)
+    return holders[0] if holders else None
 
 
 def ladder_owner(session: Session, level: int) -> Person | None:

@@ -16,6 +16,7 @@ from core.org import TEAM_ROLES
 
 KNOWN_ROLES = {"staff", "supervisor", "leader", *TEAM_ROLES}
 CALENDARS = ("all_hours", "business")
+ID_MAX, NAME_MAX = 64, 200  # the columns of core/org.py: ids and codes String(64), names String(200)
 
 
 class _Map(dict):
@@ -29,6 +30,13 @@ class _List(list):
 class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping and list, and refuses repeated keys."""
 
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:  # a date 2026-13-45, a 5000-digit number
+            raise OrgFileError(f"line {node.start_mark.line + 1}: unreadable value 无法读取的值: "
+                               f"{' '.join(str(exc).split())}") from None
+
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
     result = _Map()
@@ -37,8 +45,12 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
     seen: dict = {}
     for key_node, _value in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:  # a list, a mapping or a set as a key
+            raise OrgFileError(f"line {key_node.start_mark.line + 1}: a key must be text 键须为文本") from None
         if key in seen:
-            raise OrgFileError(f"line {key_node.start_mark.line + 1}: repeated key '{key}' 重复的键")
+            raise OrgFileError(f"line {key_node.start_mark.line + 1}: repeated key {_shown(key)} 重复的键")
         seen[key] = True
     result.update(loader.construct_mapping(node, deep=True))
 
@@ -48,6 +60,12 @@ def _construct_list(loader: _LineLoader, node: yaml.SequenceNode):
     result.line = node.start_mark.line + 1
     yield result
     result.extend(loader.construct_sequence(node, deep=True))
+
+
+def _shown(value) -> str:
+    """A value quoted on one line (a key may hold a line break or be very long)."""
+    text = repr(value) if isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 80 else text[:76] + "...'"
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
@@ -108,20 +126,34 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(line, f"{what}: expected a mapping 应为映射")
         at = getattr(value, "line", line)
-        unknown = sorted(set(value) - allowed)
+        unknown = sorted(set(value) - allowed, key=str)
         if unknown:
-            raise self.fail(at, f"{what}: unknown key '{unknown[0]}' 未知的键")
+            raise self.fail(at, f"{what}: unknown key {_shown(unknown[0])} 未知的键")
         missing = sorted(required - set(value))
         if missing:
             raise self.fail(at, f"{what}: missing key '{missing[0]}' 缺少的键")
         return value
 
-    def text(self, value, line: int, what: str, optional: bool = False) -> str | None:
+    def text(self, value, line: int, what: str, optional: bool = False, limit: int | None = None,
+             lines: bool = False) -> str | None:
+        """Text, stripped; ``limit``: at most so many characters (the column); ``lines``: may hold
+        line breaks and tabs. Control characters and invalid Unicode are refused (PostgreSQL
+        refuses a NUL, UTF-8 a lone surrogate)."""
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
             raise self.fail(line, f"{what}: expected text 应为文本")
-        return str(value).strip()
+        text = str(value).strip()
+        if limit is not None and len(text) > limit:
+            raise self.fail(line, f"{what}: longer than {limit} characters 超过{limit}个字符")
+        return self.clean(text, line, what, lines)
+
+    def clean(self, text: str, line: int, what: str, lines: bool = False) -> str:
+        allowed = "\t\n\r" if lines else ""
+        if any((ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed or 0xD800 <= ord(ch) < 0xE000
+               for ch in text):
+            raise self.fail(line, f"{what}: control characters or invalid Unicode 含有控制字符或无效字符")
+        return text
 
     def seq(self, value, line: int, what: str) -> list:
         if value is None:
@@ -137,9 +169,11 @@ def parse_org(text: str, source: str = "org.yaml") -> OrgSpec:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except OrgFileError as exc:
         raise OrgFileError(f"{source}:{str(exc).removeprefix('line ')}") from None
+    except RecursionError:
+        raise OrgFileError(f"{source}:1: broken YAML 格式错误: nested too deeply 嵌套过深") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
+        line = mark.line + 1 if mark else text[:getattr(exc, "position", 0)].count("\n") + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise OrgFileError(f"{source}:{line}: broken YAML 格式错误: {problem}") from None
     r = _Reader(source)
@@ -156,10 +190,11 @@ def _positions(r: _Reader, raw, line: int) -> dict[str, PositionSpec]:
     out = {}
     for code, item in raw.items():
         at = getattr(item, "line", raw.line)
+        code = r.text(code, at, f"positions: position {_shown(code)}", limit=ID_MAX)
         item = r.mapping(item, at, f"positions.{code}", {"name", "commitments"}, {"name"})
         commitments = r.seq(item.get("commitments"), at, f"positions.{code}.commitments")
-        texts = tuple(r.text(c, at, f"positions.{code}.commitments") for c in commitments)
-        out[str(code)] = PositionSpec(str(code), r.text(item["name"], at, f"positions.{code}.name"), texts)
+        texts = tuple(r.text(c, at, f"positions.{code}.commitments", lines=True) for c in commitments)
+        out[code] = PositionSpec(code, r.text(item["name"], at, f"positions.{code}.name", limit=NAME_MAX), texts)
     return out
 
 
@@ -170,7 +205,7 @@ def _people(r: _Reader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
         what = f"people[{i}]"
         item = r.mapping(item, at, what, {"id", "name", "unit", "supervisor", "roles", "contacts"},
                          {"id", "name"})
-        pid = r.text(item["id"], at, f"{what}.id")
+        pid = r.text(item["id"], at, f"{what}.id", limit=ID_MAX)
         if pid in lines:
             raise r.fail(at, f"{what}: repeated person id '{pid}' 重复的人员编号 (first at line {lines[pid]})")
         roles = tuple(r.text(x, at, f"{what}.roles") for x in r.seq(item.get("roles"), at, f"{what}.roles"))
@@ -180,11 +215,14 @@ def _people(r: _Reader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
         contacts = item.get("contacts") or {}
         if not isinstance(contacts, dict):
             raise r.fail(at, f"{what}.contacts: expected a mapping 应为映射")
+        contacts = {str(k): str(v) for k, v in contacts.items()}
+        for k, v in contacts.items():
+            r.clean(k + v, at, f"{what}.contacts")
         lines[pid] = at
-        items.append({"id": pid, "name": r.text(item["name"], at, f"{what}.name"),
+        items.append({"id": pid, "name": r.text(item["name"], at, f"{what}.name", limit=NAME_MAX),
                       "unit": r.text(item.get("unit"), at, f"{what}.unit", optional=True),
                       "supervisor": r.text(item.get("supervisor"), at, f"{what}.supervisor", optional=True),
-                      "roles": roles, "contacts": {str(k): str(v) for k, v in contacts.items()},
+                      "roles": roles, "contacts": contacts,
                       "line": at, "what": what})
     return items, lines
 
@@ -195,12 +233,13 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
         at = getattr(item, "line", line)
         what = f"units[{i}]"
         item = r.mapping(item, at, what, {"code", "name", "head", "leader", "windows"}, {"code", "name"})
-        code = r.text(item["code"], at, f"{what}.code")
+        code = r.text(item["code"], at, f"{what}.code", limit=ID_MAX)
         if code in seen_units:
             raise r.fail(at, f"{what}: repeated unit code '{code}' 重复的单位编号 (first at line {seen_units[code]})")
         seen_units[code] = at
+        chiefs = {}
         for key in ("head", "leader"):
-            pid = r.text(item.get(key), at, f"{what}.{key}", optional=True)
+            pid = chiefs[key] = r.text(item.get(key), at, f"{what}.{key}", optional=True)
             if pid is not None and pid not in people:
                 raise r.fail(at, f"{what} '{code}': unknown person '{pid}' as {key} 未知人员")
         windows = []
@@ -208,7 +247,7 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
             wat = getattr(w, "line", at)
             wwhat = f"{what}.windows[{j}]"
             w = r.mapping(w, wat, wwhat, {"code", "name", "position", "calendar"}, {"code", "name", "position"})
-            wcode = r.text(w["code"], wat, f"{wwhat}.code")
+            wcode = r.text(w["code"], wat, f"{wwhat}.code", limit=ID_MAX)
             if wcode in seen_windows:
                 raise r.fail(wat, f"{wwhat}: repeated window code '{wcode}' 重复的窗口编号 "
                                   f"(first at line {seen_windows[wcode]})")
@@ -220,9 +259,9 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
             if calendar not in (None, *CALENDARS):
                 raise r.fail(wat, f"{wwhat} '{wcode}': unknown calendar '{calendar}' 未知日历 "
                                   f"(one of {', '.join(CALENDARS)})")
-            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name"), pos, calendar))
-        spec = UnitSpec(code, r.text(item["name"], at, f"{what}.name"),
-                        item.get("head"), item.get("leader"), tuple(windows))
+            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name", limit=NAME_MAX), pos, calendar))
+        spec = UnitSpec(code, r.text(item["name"], at, f"{what}.name", limit=NAME_MAX),
+                        chiefs["head"], chiefs["leader"], tuple(windows))
         out.append((spec, at))
     return out
 

@@ -20,6 +20,8 @@ def load_org_file(db: Database, path: str | Path, now: datetime) -> LoadSummary:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise OrgFileError(f"{path}: file not found 文件不存在") from None
+    except OSError as exc:  # a directory, no permission
+        raise OrgFileError(f"{path}: cannot be read 无法读取: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise OrgFileError(f"{path}: not UTF-8 text 须为 UTF-8 文本") from None
     spec = parse_org(text, source=path.name)  # refuses before anything is written

@@ -13,15 +13,22 @@ import json
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from annotated_types import Le
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from core.validation import first_problem
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
 
 Source = Literal["customer", "coordination", "spot_check"]
+
+
+# Every number of the regulation is far below a billion; beyond, a unit's deductions per head
+# overflow a float and a clock's minutes a timedelta (a pasted what-if draft is scored as it is).
+NUMBER_MAX = 10**9
+StrictInt = Annotated[int, Strict(), Le(NUMBER_MAX)]
 
 
 class PolicyError(ValueError):
@@ -161,7 +168,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PolicyError(f"{path}: file not found 文件不存在") from None
-    except tomllib.TOMLDecodeError as exc:
+    except OSError as exc:  # a directory, no permission
+        raise PolicyError(f"{path}: cannot be read 无法读取: {exc.strerror}") from None
+    except ValueError as exc:  # TOMLDecodeError, not UTF-8, an integer beyond 4300 digits
         raise PolicyError(f"{path}: {exc}") from None
     return parse_policy(data, where=str(path))
 
@@ -170,6 +179,6 @@ def policy_from_text(text: str, where: str = "policy") -> Policy:
     """Validate a policy given as TOML text (a pasted draft); ``where`` names it in refusals."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer beyond 4300 digits
         raise PolicyError(f"{where}: {exc}") from None
     return parse_policy(data, where=where)

@@ -30,6 +30,8 @@ def parse_time(text: str, field: str = "--at") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=BUSINESS_TZ)
+    if not 1970 <= value.year <= 2999:  # as month_bounds: beyond, deadlines and time zones overflow
+        raise InvalidInput(f"{field}: '{text}' is not a time between 1970 and 2999 时间超出范围")
     return value.astimezone(UTC)
 
 

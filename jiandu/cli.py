@@ -48,6 +48,8 @@ app.add_typer(appeal_app, name="appeal")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
+# Numbers stored in INTEGER columns: out of range, click refuses them (exit 2) before the database does.
+ID_MAX = 2**31 - 1
 
 
 # ---- plumbing ------------------------------------------------------------------------
@@ -156,7 +158,7 @@ def complaint_new(
 
 @complaint_app.command("advance")
 def complaint_advance(
-    complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+    complaint_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     event: Annotated[str, typer.Argument(metavar="EVENT", help="verify | arrive | resolve | dismiss | escalate")],
     by: Annotated[str, typer.Option("--by", help="操作人 / who acts")],
     against: Annotated[str | None,
@@ -192,7 +194,7 @@ def complaint_advance(
 
 @complaint_app.command("show")
 def complaint_show(
-    complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+    complaint_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     as_json: JsonOpt = False,
     diagram: Annotated[bool, typer.Option("--diagram", help="Mermaid 状态图 / print the state diagram.")] = False,
 ) -> None:
@@ -249,7 +251,7 @@ def clocks_check(
 
 
 @incident_app.command("open")
-def incident_open(complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+def incident_open(complaint_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
                   by: Annotated[str, typer.Option("--by")],
                   note: Annotated[str | None, typer.Option("--note")] = None,
                   at: AtOpt = None, as_json: JsonOpt = False) -> None:
@@ -261,7 +263,8 @@ def incident_open(complaint_id: Annotated[int, typer.Argument(metavar="ID")],
 
 
 @incident_app.command("show")
-def incident_show(complaint_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+def incident_show(complaint_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
+                  as_json: JsonOpt = False) -> None:
     """查看质量事故程序 / show the procedure's steps."""
     from states.incident import IncidentService
 
@@ -270,7 +273,7 @@ def incident_show(complaint_id: Annotated[int, typer.Argument(metavar="ID")], as
 
 
 @incident_app.command("advance")
-def incident_advance(complaint_id: Annotated[int, typer.Argument(metavar="ID")],
+def incident_advance(complaint_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
                      step: Annotated[str, typer.Argument(metavar="STEP")],
                      by: Annotated[str, typer.Option("--by")],
                      note: Annotated[str | None, typer.Option("--note")] = None,
@@ -341,7 +344,7 @@ def month_nominate(month: MonthArg, unit: Annotated[str, typer.Argument(metavar=
 @month_app.command("adjust")
 def month_adjust(month: MonthArg, person: Annotated[str, typer.Argument(metavar="PERSON")],
                  points: Annotated[int, typer.Option(
-                     "--points", help="加扣分（负数为返还）/ deduction, negative gives back")],
+                     "--points", min=-ID_MAX, max=ID_MAX, help="加扣分（负数为返还）/ deduction, negative gives back")],
                  corrects: Annotated[str, typer.Option("--corrects", help="更正对象 e.g. 2026-10/c7")],
                  reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
                  by: ByOpt, at: AtOpt = None, as_json: JsonOpt = False) -> None:
@@ -481,6 +484,7 @@ def outbox_dispatch(at: AtOpt = None, as_json: JsonOpt = False) -> None:
 
 @outbox_app.command("retry")
 def outbox_retry(ids: Annotated[list[int] | None, typer.Argument(
+                     min=1, max=ID_MAX,
                      help="消息编号；缺省为全部死信 / default: all dead")] = None,
                  as_json: JsonOpt = False) -> None:
     """重新投递 / give dead messages a fresh set of tries."""
@@ -523,6 +527,11 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map every refusal to one line on stderr and exit code 2."""
+    for arg in sys.argv[1:] if argv is None else argv:
+        if "\x00" in arg or any(0xD800 <= ord(ch) < 0xE000 for ch in arg):  # a NUL, bytes not UTF-8
+            shown = ascii(arg) if len(arg) <= 60 else ascii(arg[:60]) + "..."
+            return _fail(f"argument {shown} is not valid text (a NUL or bytes that are not UTF-8) "
+                         "参数含有无效字符", 2)
     try:
         result = app(args=argv, prog_name="jiandu", standalone_mode=False)
     except ClickException as exc:  # bad options or arguments: click's exit code (2)

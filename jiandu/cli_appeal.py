@@ -14,7 +14,7 @@ import typer
 appeal_app = typer.Typer(no_args_is_help=True, help="申诉复核 / appeals of published ledger lines.")
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="申诉编号 / appeal number")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**31 - 1, help="申诉编号 / appeal number")]
 
 
 def _service():
@@ -64,7 +64,8 @@ def appeal_lines(person: Annotated[str, typer.Argument(metavar="PERSON")], as_js
 
 @appeal_app.command("file")
 def appeal_file(person: Annotated[str, typer.Argument(metavar="PERSON")],
-                line: Annotated[int, typer.Argument(metavar="LINE", help="考核记录编号 / ledger line id")],
+                line: Annotated[int, typer.Argument(metavar="LINE", min=1, max=2**31 - 1,
+                                                    help="考核记录编号 / ledger line id")],
                 reason: Annotated[str, typer.Option("--reason", help="申诉理由 / why")],
                 at: AtOpt = None, as_json: JsonOpt = False) -> None:
     """提交申诉 / a person appeals one of his own published lines."""

@@ -88,7 +88,7 @@ def spotcheck_list(
 
 @spotcheck_app.command("record")
 def spotcheck_record(
-    check_id: Annotated[int, typer.Argument(metavar="ID")],
+    check_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=2**31 - 1)],
     by: Annotated[str, typer.Option("--by", help="抽查人 / who checked")],
     passed: PassOpt = None,
     failed: FailOpt = None,

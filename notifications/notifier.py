@@ -11,7 +11,7 @@ from datetime import UTC
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.org import LADDER, Person, Unit, Window
+from core.org import LADDER, Person, Unit, Window, with_role
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_short
@@ -61,8 +61,7 @@ class OutboxNotifier:
                       percent=w.percent, due=local_short(w.due))]
 
     def _breach(self, s: Session, b: ClockBreach) -> list[Draft]:
-        office = [p.id for p in s.scalars(select(Person).where(Person.active))
-                  if p.has_role("president_office")]
+        office = [p.id for p in with_role(s, "president_office")]
         return [draft("clock_breach", person, about=b.complaint_id, complaint_id=b.complaint_id,
                       clock=b.clock, clock_label=self._label(b.clock), due=local_short(b.due),
                       owner_name=self._name(s, b.owner))
@@ -91,8 +90,7 @@ class OutboxNotifier:
                                  name=ctx["names"].get(ch.new_owner, ch.new_owner), **self._dues(s, ch)))
         elif ch.event == "escalate":
             staff = [p for p in (ch.old_owner, ch.new_owner) if p]
-            staff += [p.id for p in s.scalars(select(Person).where(Person.active))
-                      if p.has_role("president_office")]
+            staff += [p.id for p in with_role(s, "president_office")]
             escalation_due = self._due(s, ch, "escalation")
             for person in dict.fromkeys(staff):
                 out.append(draft("complaint_escalated", person, about=ch.complaint_id, **ctx, audience="staff",

@@ -31,6 +31,8 @@ def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) 
     """Add one row per draft and channel to the caller's transaction; return how many."""
     from core.org import Person
 
+    if not drafts:  # most changes tell nobody new: no query
+        return 0
     people = {p.id: p for p in s.scalars(select(Person).where(
         Person.id.in_({d.recipient for d in drafts if d.recipient != COMPLAINANT})))}
     count = 0

@@ -36,6 +36,7 @@ TOP_KEYS = (
 )
 HISTORY_KEYS = ("stars", "worst")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+POINTS_MAX = 2**31 - 1
 
 
 class FactsError(ValueError):
@@ -44,6 +45,15 @@ class FactsError(ValueError):
 
 def _fail(where: str, why: str) -> FactsError:
     return FactsError(f"{where}: {why}")
+
+
+def _key(key: Any) -> str:
+    """A key of the input as a message names it: as is, or quoted when empty, odd or long."""
+    text = str(key)
+    if text and len(text) <= 60 and text.isprintable() and ":" not in text and text.strip() == text:
+        return text
+    shown = repr(text)
+    return shown if len(shown) <= 60 else shown[:56] + "...'"
 
 
 def _text(value: Any, where: str) -> str:
@@ -56,11 +66,13 @@ def _optional_text(value: Any, where: str) -> str | None:
     return None if value is None else _text(value, where)
 
 
-def _int(value: Any, where: str, minimum: int | None = None) -> int:
+def _int(value: Any, where: str, minimum: int | None = None, maximum: int | None = None) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise _fail(where, "not an integer 应为整数")
     if minimum is not None and value < minimum:
         raise _fail(where, f"below {minimum} 不得小于{minimum}")
+    if maximum is not None and value > maximum:
+        raise _fail(where, f"above {maximum} 不得大于{maximum}")
     return value
 
 
@@ -94,8 +106,11 @@ def _time_in(value: Any, where: str, month: tuple[int, int]) -> datetime:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise _fail(where, "not an ISO 8601 time 应为ISO 8601时间") from None
-    at = at.replace(tzinfo=SHANGHAI) if at.tzinfo is None else at.astimezone(SHANGHAI)
-    if (at.year, at.month) != month:
+    try:
+        at = at.replace(tzinfo=SHANGHAI) if at.tzinfo is None else at.astimezone(SHANGHAI)
+    except OverflowError:  # 0001-01-01T00:00+01:00: before year 1 in Shanghai
+        at = None
+    if at is None or (at.year, at.month) != month:
         raise _fail(
             where,
             f"{value} is outside {month[0]}-{month[1]:02d} (Asia/Shanghai) 不在本月",
@@ -115,7 +130,7 @@ def parse_facts(data: Any) -> MonthFacts:
         raise _fail("facts", "not an object 应为对象")
     for key in data:
         if key not in TOP_KEYS:
-            raise _fail(str(key), "unknown key 未知的键")
+            raise _fail(_key(key), "unknown key 未知的键")
     if "month" not in data:
         raise _fail("month", "missing key 缺少的键")
     month = _month(data["month"], "month")
@@ -130,13 +145,13 @@ def parse_facts(data: Any) -> MonthFacts:
     praise = {}
     for pid, value in _object(data.get("praise"), "praise").items():
         if pid not in by_id:
-            raise _fail(f"praise.{pid}", "unknown person 未知人员")
-        praise[pid] = _int(value, f"praise.{pid}", minimum=0)
+            raise _fail(f"praise.{_key(pid)}", "unknown person 未知人员")
+        praise[pid] = _int(value, f"praise.{_key(pid)}", minimum=0)
 
     units = {p.unit for p in people if p.unit is not None}
     nominations: dict[str, str | None] = {}
     for unit, nominee in _object(data.get("nominations"), "nominations").items():
-        where = f"nominations.{unit}"
+        where = f"nominations.{_key(unit)}"
         if unit not in units:
             raise _fail(where, "unknown unit 未知单位")
         nominee = _optional_text(nominee, where)
@@ -147,7 +162,7 @@ def parse_facts(data: Any) -> MonthFacts:
     history = _object(data.get("history"), "history")
     for key in history:
         if key not in HISTORY_KEYS:
-            raise _fail(f"history.{key}", "unknown key 未知的键")
+            raise _fail(f"history.{_key(key)}", "unknown key 未知的键")
     return MonthFacts(
         month=month,
         people=tuple(people),
@@ -248,7 +263,8 @@ def _adjustments(items: list) -> tuple:
         out.append(
             Adjustment(
                 person=_text(item.get("person"), f"{at}.person"),
-                points=_int(item.get("points"), f"{at}.points"),
+                # the ledger's INTEGER column; beyond, a unit's deductions per head overflow a float
+                points=_int(item.get("points"), f"{at}.points", minimum=-POINTS_MAX, maximum=POINTS_MAX),
                 corrects=_text(item.get("corrects"), f"{at}.corrects"),
                 reason="" if reason is None else _text(reason, f"{at}.reason"),
             )
@@ -260,8 +276,8 @@ def _history(value: Any, where: str) -> dict[str, tuple[str, ...]]:
     # History may name people who have left: they are kept, not refused.
     out = {}
     for pid, months in _object(value, where).items():
-        months = _list(months, f"{where}.{pid}")
-        out[pid] = tuple(_month(m, f"{where}.{pid}[{j}]") for j, m in enumerate(months))
+        months = _list(months, f"{where}.{_key(pid)}")
+        out[pid] = tuple(_month(m, f"{where}.{_key(pid)}[{j}]") for j, m in enumerate(months))
     return out
 
 

@@ -62,6 +62,8 @@ class ComplaintService:
             raise InvalidInput("--text: empty 投诉内容不能为空")
         _printable("--text", text)
         _printable("--contact", contact)
+        if contact is not None and len(contact) > 200:  # complaint.contact is String(200), as the API says
+            raise InvalidInput("--contact: longer than 200 characters 超过200个字符")
         with self.db.transaction() as s:
             c = self._receive(s, window=window, source=source, category=category, text=text.strip(),
                               against=against, contact=contact, at=at)
@@ -128,7 +130,7 @@ class ComplaintService:
                 if photo is not None:
                     event_id = s.scalar(select(func.max(ComplaintEvent.id)).where(ComplaintEvent.complaint_id == c.id))
                     add_photo(s, c.id, event_id, who.id, at, *photo)
-                s.refresh(c)
+                # No refresh: _change put its history row and clocks into c's collections.
                 return self._full(s, c)
         except StaleDataError:
             raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
@@ -148,9 +150,11 @@ class ComplaintService:
         fire(life, event, who)
         with s.no_autoflush:  # one UPDATE per change: one version step
             self._apply(s, c, life, event, at)
-        s.add(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
-                             to_state=c.state, actor_id=who.id, at=at, note=note,
-                             level=c.level, owner_id=c.owner_id, data=_event_data(c, event) | (data or {})))
+        # Through the collection (and so into the session): c stays whole without a reload.
+        c.history.append(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
+                                        to_state=c.state, actor_id=who.id, at=at, note=note,
+                                        level=c.level, owner_id=c.owner_id,
+                                        data=_event_data(c, event) | (data or {})))
         s.flush()
         self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
         s.flush()
@@ -182,7 +186,7 @@ class ComplaintService:
                 if name not in plan.replace:
                     k.owner_id, k.level = plan.new_owner, c.level
         for start in plan.start:
-            s.add(_clock_row(c.id, start, c.level, self.policy.clocks.warn_at))
+            c.clocks.append(_clock_row(c.id, start, c.level, self.policy.clocks.warn_at))
 
     # ---- reads -----------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.calendar import calendar_for
 from core.db import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
-from core.org import LADDER, Person, ladder_owner, rung_of
+from core.org import LADDER, Person, ladder_owner, rung_of, with_role
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, as_utc, local_iso, utcnow
@@ -247,7 +247,7 @@ class AppealService:
     # ---- messages ------------------------------------------------------------------------------
 
     def _tell(self, s: Session, kind: str, a: Appeal, recipients: set, at: datetime, **context) -> None:
-        office = {p.id for p in s.scalars(select(Person).where(Person.active)) if p.has_role("president_office")}
+        office = {p.id for p in with_role(s, "president_office")}
         people = sorted(r for r in (recipients | office) if r)
         context |= {"a": a, "appellant": _name(s, a.person_id), "reviewer": _name(s, a.reviewer_id)}
         enqueue(s, [draft(kind, r, **context) for r in people], self.settings, at)
