@@ -17,11 +17,12 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.errors import Forbidden, InvalidInput, NotFound, Refused
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
 from core.org import Person, Unit
 from core.orgservice import org_snapshot
 from core.policy import Policy
@@ -38,10 +39,13 @@ from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Pra
 DRAFT, PUBLISHED = "draft", "published"
 SCHEDULE_ACTOR = "system"
 NOMINATING_ROLES = ("coordinator", "executor", "supervisor")
+# SQLite: how long a close or publish waits for the write lock before it is refused (a close
+# holds it for its whole transaction; any other write holds it for milliseconds).
+SQLITE_LOCK_WAIT_MS = 500
 
 
-def digest(result: dict) -> str:
-    return hashlib.sha256(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 class MonthCloseService:
@@ -70,13 +74,21 @@ class MonthCloseService:
             row.previous_result = row.result  # kept for the review of what this draft changed
             row.status, row.policy_version, row.result = DRAFT, self.policy.version, result
             row.facts = facts_to_json(facts)  # what it was scored from: what-if and audit
-            row.facts_digest, row.closed_by, row.closed_at = digest(result), by, now
+            # The facts' digest, with the policy version, tells publish() whether the draft still
+            # holds: the same facts under the same policy score the same (score_month is pure).
+            row.facts_digest, row.closed_by, row.closed_at = digest(row.facts), by, now
             row.drafts = (row.drafts or 0) + 1
             record_policy(s, self.policy, month, now)  # the version, kept whole (policy by month)
             s.execute(delete(LedgerLine).where(LedgerLine.month == month))
-            s.add_all(_ledger_rows(month, result))
+            rows = _ledger_rows(month, result)
+            for start in range(0, len(rows), LEDGER_BATCH):  # Core bulk inserts: no ORM object per line
+                s.execute(insert(LedgerLine), rows[start:start + LEDGER_BATCH])
             view = self._view(row)
-        self._write_notice(month, view, "draft")
+        if not scheduled:
+            # A person closing reviews the draft notice at once. The schedule's draft is looked at
+            # later, on the month page (rendered from the stored result): rendering every person's
+            # lines is the slowest part of a large close, and nobody reads that file.
+            self._write_notice(month, view, "draft")
         return view
 
     def publish(self, month: str, by: str, at: datetime | None = None) -> dict:
@@ -93,7 +105,8 @@ class MonthCloseService:
                 raise Refused(f"{month}: close a draft first 请先关账生成草稿 (jiandu month close)")
             if row.status == PUBLISHED:
                 return self._view(row)  # publishing twice changes nothing
-            if digest(self._score(s, month)[1]) != row.facts_digest or row.policy_version != self.policy.version:
+            facts_now = facts_to_json(read_month_facts(s, month))
+            if digest(facts_now) != row.facts_digest or row.policy_version != self.policy.version:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "
                               f"{local_iso(row.closed_at)}; close again and review 数据已变化，请重新关账并复核",
                               state=DRAFT)
@@ -179,12 +192,28 @@ class MonthCloseService:
         return facts, result_to_json(score_month(facts, self.policy))
 
     def _one_at_a_time(self, s: Session, month: str) -> None:
-        """Serialise closes of one month, also across workers."""
+        """One close or publish of a month at a time, also across workers: a second one while
+        the first holds the month is refused at once (Conflict), never queued to run after it.
+        The hold ends with the first one's transaction (commit, rollback or a dead process)."""
         if self.db.is_postgres:
-            s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"jiandu-month-{month}"})
-        else:  # SQLite: take the write lock now, so the second close waits for the first
+            held = s.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
+                             {"k": f"jiandu-month-{month}"}).scalar()
+            if not held:
+                raise _busy(month)
+            return
+        # SQLite: take the write lock now, waiting only as long as an ordinary write lasts.
+        conn = s.connection()
+        usual = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_LOCK_WAIT_MS}")
+        try:
             s.execute(update(MonthClose).where(MonthClose.month == month)
                       .values(drafts=MonthClose.drafts))
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlite_errorname", "") != "SQLITE_BUSY" and "locked" not in str(exc.orig):
+                raise
+            raise _busy(month) from None
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
 
     def _view(self, row: MonthClose) -> dict:
         from scoring.diff import draft_diff
@@ -240,9 +269,17 @@ class MonthCloseService:
         return folder
 
 
-def _ledger_rows(month: str, result: dict) -> list[LedgerLine]:
-    return [LedgerLine(month=month, person_id=pid, rule=ln["rule"], points=ln["points"], money=ln["money"],
-                       source=ln["source"], reason_zh=ln["reason_zh"], reason_en=ln["reason_en"])
+LEDGER_BATCH = 50_000
+
+
+def _busy(month: str) -> Conflict:
+    return Conflict(f"{month}: another close or publish of this month is running 该月正在关账或公布，"
+                    "请稍后再试 / try again when it is done")
+
+
+def _ledger_rows(month: str, result: dict) -> list[dict]:
+    return [{"month": month, "person_id": pid, "rule": ln["rule"], "points": ln["points"], "money": ln["money"],
+             "source": ln["source"], "reason_zh": ln["reason_zh"], "reason_en": ln["reason_en"]}
             for pid, p in sorted(result["people"].items()) for ln in p["lines"]]
 
 
