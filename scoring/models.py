@@ -58,7 +58,9 @@ class MonthClose(Base):
     status: Mapped[str] = mapped_column(String(10))  # draft | published
     policy_version: Mapped[str] = mapped_column(String(20))
     facts_digest: Mapped[str] = mapped_column(String(64))  # what the ledger was computed from
-    result: Mapped[dict] = mapped_column(JSON)  # the `jiandu score` JSON of the month
+    # The `jiandu score` JSON of the month without the people's lines: those are the ledger_line
+    # rows (a large month's lines would make this one value gigabytes; see month_view).
+    result: Mapped[dict] = mapped_column(JSON)
     # The draft before this one, so the president's office sees what a re-close changed.
     previous_result: Mapped[dict | None] = mapped_column(JSON)
     # The facts as scored (facts JSON, docs/scoring.md): what-if and audit start from them.
@@ -84,6 +86,8 @@ class LedgerLine(Base):
     source: Mapped[str | None] = mapped_column(String(100))
     reason_zh: Mapped[str] = mapped_column(Text)
     reason_en: Mapped[str] = mapped_column(Text)
+    # The line's time as the result JSON gives it (ISO 8601, Asia/Shanghai), or None.
+    at: Mapped[str | None] = mapped_column(String(40))
 
 
 class Adjustment(Base):

@@ -34,6 +34,7 @@ from scoring.models import LedgerLine, MonthClose
 from states.clocks import BROKEN
 from states.models import Complaint, ComplaintEvent
 from states.replay import Receipt, Replayed, Step, replay
+from workflows.monthclose import without_lines
 
 # (what, stored attribute, replayed attribute)
 COMPLAINT_FIELDS = (
@@ -48,7 +49,7 @@ COMPLAINT_FIELDS = (
 CLOCK_FIELDS = (("owner", "owner_id", "owner"), ("level", "level", "level"),
                 ("started_at", "started_at", "started_at"), ("due_at", "due_at", "due_at"),
                 ("state", "state", "state"), ("ended_at", "ended_at", "ended_at"))
-LEDGER_FIELDS = ("rule", "points", "money", "source", "reason_zh", "reason_en")
+LEDGER_FIELDS = ("rule", "points", "money", "source", "reason_zh", "reason_en", "at")
 _MISSING = object()
 
 
@@ -117,7 +118,7 @@ class AuditService:
             return [_diff(f"month {month} policy", row.policy_version, f"cannot be read 无法读取: {why}")]
         facts = part.facts(s, read_month_facts(s, month))
         replayed = json.loads(json.dumps(result_to_json(score_month(facts, policy)), ensure_ascii=False))
-        out = list(json_differences(f"month {month}", row.result, replayed))
+        out = list(json_differences(f"month {month}", row.result, without_lines(replayed)))
         out += ledger_differences(s, month, replayed)
         return out
 

@@ -72,7 +72,7 @@ class MonthCloseService:
                 row = MonthClose(month=month, drafts=0)
                 s.add(row)
             row.previous_result = row.result  # kept for the review of what this draft changed
-            row.status, row.policy_version, row.result = DRAFT, self.policy.version, result
+            row.status, row.policy_version, row.result = DRAFT, self.policy.version, without_lines(result)
             row.facts = facts_to_json(facts)  # what it was scored from: what-if and audit
             # The facts' digest, with the policy version, tells publish() whether the draft still
             # holds: the same facts under the same policy score the same (score_month is pure).
@@ -83,7 +83,7 @@ class MonthCloseService:
             rows = _ledger_rows(month, result)
             for start in range(0, len(rows), LEDGER_BATCH):  # Core bulk inserts: no ORM object per line
                 s.execute(insert(LedgerLine), rows[start:start + LEDGER_BATCH])
-            view = self._view(row)
+            view = self._view(row, result)
         if not scheduled:
             # A person closing reviews the draft notice at once. The schedule's draft is looked at
             # later, on the month page (rendered from the stored result): rendering every person's
@@ -104,7 +104,7 @@ class MonthCloseService:
             if row is None:
                 raise Refused(f"{month}: close a draft first 请先关账生成草稿 (jiandu month close)")
             if row.status == PUBLISHED:
-                return self._view(row)  # publishing twice changes nothing
+                return self._view(row, month_result(s, row))  # publishing twice changes nothing
             facts_now = facts_to_json(read_month_facts(s, month))
             if digest(facts_now) != row.facts_digest or row.policy_version != self.policy.version:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "
@@ -112,8 +112,9 @@ class MonthCloseService:
                               state=DRAFT)
             row.status, row.published_by, row.published_at = PUBLISHED, by, now
             s.add_all(_outcomes(month, row.result))
-            enqueue(s, self._month_messages(s, row.result), self.settings, now)
-            view = self._view(row)
+            result = month_result(s, row)
+            enqueue(s, self._month_messages(s, result), self.settings, now)
+            view = self._view(row, result)
         self._write_notice(month, view, "published")
         return view
 
@@ -123,7 +124,7 @@ class MonthCloseService:
             row = s.get(MonthClose, month)
             if row is None:
                 raise NotFound(f"{month}: not closed yet 尚未关账")
-            return self._view(row)
+            return self._view(row, month_result(s, row))
 
     def months(self) -> list[dict]:
         """Every closed month, newest first: status and who closed or published it when."""
@@ -215,10 +216,10 @@ class MonthCloseService:
         finally:
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
 
-    def _view(self, row: MonthClose) -> dict:
+    def _view(self, row: MonthClose, result: dict) -> dict:
         from scoring.diff import draft_diff
 
-        return {**row.result, "status": row.status, "policy_version": row.policy_version,
+        return {**result, "status": row.status, "policy_version": row.policy_version,
                 "changes_since_previous_draft": draft_diff(row.previous_result, row.result),
                 "drafts": row.drafts, "closed_by": row.closed_by, "closed_at": local_iso(row.closed_at),
                 "published_by": row.published_by, "published_at": local_iso(row.published_at)}
@@ -279,8 +280,28 @@ def _busy(month: str) -> Conflict:
 
 def _ledger_rows(month: str, result: dict) -> list[dict]:
     return [{"month": month, "person_id": pid, "rule": ln["rule"], "points": ln["points"], "money": ln["money"],
-             "source": ln["source"], "reason_zh": ln["reason_zh"], "reason_en": ln["reason_en"]}
+             "source": ln["source"], "reason_zh": ln["reason_zh"], "reason_en": ln["reason_en"], "at": ln["at"]}
             for pid, p in sorted(result["people"].items()) for ln in p["lines"]]
+
+
+def without_lines(result: dict) -> dict:
+    """The result as stored: every figure, but each person's lines live in ledger_line rows."""
+    return {**result, "people": {pid: {k: v for k, v in p.items() if k != "lines"}
+                                 for pid, p in result["people"].items()}}
+
+
+def month_result(s: Session, row: MonthClose) -> dict:
+    """The whole result of a closed month: the stored figures with the ledger lines put back."""
+    lines: dict[str, list[dict]] = {}
+    for ln in s.execute(select(LedgerLine.person_id, LedgerLine.rule, LedgerLine.points, LedgerLine.money,
+                               LedgerLine.source, LedgerLine.reason_zh, LedgerLine.reason_en, LedgerLine.at)
+                        .where(LedgerLine.month == row.month).order_by(LedgerLine.id)):
+        lines.setdefault(ln.person_id, []).append(
+            {"rule": ln.rule, "points": ln.points, "money": ln.money, "source": ln.source,
+             "reason": f"{ln.reason_zh} / {ln.reason_en}", "reason_zh": ln.reason_zh, "reason_en": ln.reason_en,
+             "at": ln.at})
+    return {**row.result, "people": {pid: {**p, "lines": lines.get(pid, [])}
+                                     for pid, p in row.result["people"].items()}}
 
 
 def _outcomes(month: str, result: dict) -> list[MonthOutcome]:

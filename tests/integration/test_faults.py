@@ -49,7 +49,7 @@ from states.service import ComplaintService
 from states.watch import ClockWatch
 from tests.conftest import POSTGRES_URL, SAMPLE_ORG
 from tests.receivers import WebhookReceiver
-from workflows.monthclose import MonthCloseService
+from workflows.monthclose import MonthCloseService, without_lines
 
 MONTH = "2026-11"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=BUSINESS_TZ)
@@ -277,7 +277,7 @@ def test_month_close_killed_at_random_points_then_rerun_equals_an_uninterrupted_
         assert held_for, "the close was never seen holding the month"
         reference = ledger(twin)
     assert reference["lines"] and reference["drafts"] == 1
-    assert json.loads(out)["people"] == reference["result"]["people"]
+    assert without_lines(json.loads(out))["people"] == reference["result"]["people"]
     ref_notice = (tmp_path / "reference" / "notices" / MONTH / "notice-draft.html").read_bytes()
 
     rng = random.Random(20261130)
@@ -319,7 +319,7 @@ def test_month_close_killed_at_random_points_then_rerun_equals_an_uninterrupted_
     final = ledger(db_url)
     assert {k: v for k, v in final.items() if k != "drafts"} == \
         {k: v for k, v in reference.items() if k != "drafts"}, seen
-    assert final["drafts"] >= 1 and json.loads(out)["people"] == reference["result"]["people"]
+    assert final["drafts"] >= 1 and without_lines(json.loads(out))["people"] == reference["result"]["people"]
     assert notice.read_bytes() == ref_notice
 
 
