@@ -205,10 +205,16 @@ class ComplaintService:
 
     def list(self, state: str | None = None, overdue: bool = False, *, unit: str | None = None,
              window: str | None = None, month: str | None = None, owner: str | None = None,
-             open_only: bool = False, limit: int | None = None) -> list[dict]:
-        """Complaints by id, filtered; ``month``: received in that month (Asia/Shanghai)."""
+             open_only: bool = False, limit: int | None = None, before: int | None = None,
+             after: int | None = None, newest_first: bool = False) -> list[dict]:
+        """Complaints by id, filtered; ``month``: received in that month (Asia/Shanghai);
+        ``before`` / ``after``: ids below / above it (the next page of a list)."""
         now = self.now()
-        query = select(Complaint).order_by(Complaint.id)
+        query = select(Complaint).order_by(Complaint.id.desc() if newest_first else Complaint.id)
+        if before is not None:
+            query = query.where(Complaint.id < before)
+        if after is not None:
+            query = query.where(Complaint.id > after)
         if state is not None:
             valid = {*OPEN_STATES, "resolved", "dismissed"}
             _check_choice("--state", state, valid)

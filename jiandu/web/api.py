@@ -79,6 +79,9 @@ def _runtime(request: Request):
 
 @router.post("/complaints", status_code=201, summary="受理投诉 / file a complaint")
 def create_complaint(body: ComplaintIn, request: Request, staff: Staff = Depends(api_staff)) -> dict:
+    """Any token files a customer's complaint; naming the accused or another source is the team's."""
+    if (body.source != "customer" or body.against) and not staff.is_team:
+        raise Forbidden("source/against: only the supervision team 仅监督小组可指定来源或被投诉人")
     return _runtime(request).complaints().create(**body.model_dump())
 
 
@@ -90,9 +93,13 @@ def list_complaints(request: Request, staff: Staff = Depends(api_team),
                     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
                     owner: Filter = None,
                     overdue: bool = False,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                    after: Annotated[int | None, Query(ge=0, le=2**31 - 1,
+                                                       description="ids above this: the next page")] = None,
+                    ) -> list[dict]:
+    """Oldest first, at most ``limit``; the next page starts ``after`` the last id received."""
     return _runtime(request).complaints().list(state=state, overdue=overdue, unit=unit, window=window,
-                                               month=month, owner=owner, limit=limit)
+                                               month=month, owner=owner, limit=limit, after=after)
 
 
 @router.get("/complaints/{complaint_id}", summary="投诉详情 / one complaint")

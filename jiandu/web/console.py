@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import InvalidInput
@@ -17,6 +18,8 @@ from states.photos import MAX_PHOTO_BYTES
 
 router = APIRouter(include_in_schema=False)
 STATES = ("received", "verified", "on_site", "escalated", "resolved", "dismissed")
+PAGE = 200  # complaints per page of the list, newest first
+PageBefore = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 def _runtime(request: Request):
@@ -86,14 +89,22 @@ def home(request: Request):
 
 @router.get("/complaints", response_class=HTMLResponse)
 def complaints(request: Request, staff: Staff = Depends(require_team), state: str = "", unit: str = "",
-               window: str = "", month: str = "", overdue: str = ""):
+               window: str = "", month: str = "", overdue: str = "", before: PageBefore = None):
+    from urllib.parse import urlencode
+
     from core.orgservice import org_snapshot
 
     filters = {"state": state, "unit": unit, "window": window, "month": month, "overdue": overdue}
     rows = _runtime(request).complaints().list(state=state or None, overdue=bool(overdue), unit=unit or None,
-                                               window=window or None, month=month or None, limit=500)
+                                               window=window or None, month=month or None, limit=PAGE + 1,
+                                               before=before, newest_first=True)
+    older = None
+    if len(rows) > PAGE:  # one more than a page: there are older ones
+        rows = rows[:PAGE]
+        older = "/complaints?" + urlencode({**{k: v for k, v in filters.items() if v}, "before": rows[-1]["id"]})
     org = org_snapshot(_runtime(request).db)
-    return page(request, "complaints.html.j2", rows=rows, filters=filters, states=STATES, units=org["units"])
+    return page(request, "complaints.html.j2", rows=rows, filters=filters, states=STATES, units=org["units"],
+                older=older)
 
 
 # ---- one complaint -------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ def test_create_list_get_and_advance(client, runtime, token):
     owner = body["owner"]
     assert [c["id"] for c in client.get("/api/complaints", headers=hotline).json()] == [1]
     assert client.get("/api/complaints?state=resolved", headers=hotline).json() == []
+    assert client.get("/api/complaints?after=1", headers=hotline).json() == []
     assert client.get("/api/complaints/1", headers=hotline).json()["window"] == "inv-1"
     done = client.post("/api/complaints/1/advance", json={"event": "verify", "against": "zhangsan", "note": "ok"},
                        headers=token(owner))
@@ -107,3 +108,11 @@ def test_openapi_schema_lists_the_routes(client):
             "/api/months/{month}", "/api/months/{month}/close", "/api/months/{month}/publish",
             "/api/org"} <= set(paths)
     assert not any(p.startswith("/w/") or p.startswith("/t/") for p in paths)  # pages stay out
+
+
+def test_window_staff_file_only_customer_complaints(client, token, runtime):
+    staff = token("zhangsan")
+    assert client.post("/api/complaints", json=NEW, headers=staff).status_code == 201
+    for extra in ({"source": "spot_check"}, {"against": "xiaowang"}):
+        assert client.post("/api/complaints", json={**NEW, **extra}, headers=staff).status_code == 403
+    assert len(runtime.complaints().list()) == 1

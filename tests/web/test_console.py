@@ -178,7 +178,7 @@ def test_filters_of_the_complaint_list(client, runtime):
     file_complaint(client, window="inv-1")
     file_complaint(client, window="wb-1")
     login(client, "zhouhua")
-    assert re.findall(r'href="/complaints/(\d+)"', client.get("/complaints").text) == ["1", "2"]
+    assert re.findall(r'href="/complaints/(\d+)"', client.get("/complaints").text) == ["2", "1"]  # newest first
     assert re.findall(r'href="/complaints/(\d+)"', client.get("/complaints?unit=weighbridge").text) == ["2"]
     assert re.findall(r'href="/complaints/(\d+)"', client.get("/complaints?window=inv-1").text) == ["1"]
     assert re.findall(r'href="/complaints/(\d+)"', client.get("/complaints?state=resolved").text) == []
@@ -202,3 +202,19 @@ def test_window_staff_have_no_console(client):
     assert "我的考核记录" in client.get("/me").text
     assert client.get("/complaints").status_code == 403
     assert client.get("/dashboard").status_code == 403
+
+
+def test_the_list_pages_newest_first(client, runtime, monkeypatch):
+    import jiandu.web.console as console
+
+    monkeypatch.setattr(console, "PAGE", 2)
+    for _ in range(5):
+        runtime.complaints().create(window="inv-1", source="customer", category="other", text="x")
+    login(client, "zhouhua")
+    first = client.get("/complaints").text
+    assert re.findall(r'href="/complaints/(\d+)"', first) == ["5", "4"]
+    older = re.search(r'id="older" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(older).text
+    assert re.findall(r'href="/complaints/(\d+)"', second) == ["3", "2"]
+    last = client.get(re.search(r'id="older" href="([^"]+)"', second).group(1).replace("&amp;", "&")).text
+    assert re.findall(r'href="/complaints/(\d+)"', last) == ["1"] and 'id="older"' not in last
