@@ -3,6 +3,8 @@ page, the commitment boards and the published month notices."""
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -49,8 +51,22 @@ def set_language(code: str, request: Request, back: str = "/"):
 
 @router.get("/w/{code}", response_class=HTMLResponse)
 def intake_form(code: str, request: Request):
-    return page(request, "intake.html.j2", window=_window(request, code), categories=CATEGORIES, form={},
-                error=None, clocks=_runtime(request).policy.clocks)
+    return page(request, "intake.html.j2", window=_window(request, code), categories=CATEGORIES,
+                form={"nonce": secrets.token_urlsafe(16)}, error=None, clocks=_runtime(request).policy.clocks)
+
+
+FILED_KEPT = 10  # the last forms of this browser that filed a complaint
+
+
+def _already_filed(request: Request, nonce: str) -> str | None:
+    """The tracking token a form filed before: a double tap or a resent form files once."""
+    return (request.session.get("filed") or {}).get(nonce) if nonce else None
+
+
+def _remember_filed(request: Request, nonce: str, token: str) -> None:
+    if nonce:
+        filed = dict(list((request.session.get("filed") or {}).items())[-(FILED_KEPT - 1):])
+        request.session["filed"] = {**filed, nonce: token}
 
 
 @router.post("/w/{code}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
@@ -59,6 +75,9 @@ async def intake(code: str, request: Request):
     form = await request.form()
     text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
     contact = str(form.get("contact") or "").strip() or None
+    nonce = str(form.get("nonce") or "")[:64]
+    if (token := _already_filed(request, nonce)) is not None:
+        return RedirectResponse(f"/t/{token}?new=1", status_code=303)
     try:
         if len(text) > MAX_TEXT:
             raise InvalidInput(f"text: longer than {MAX_TEXT} characters 投诉内容过长")
@@ -69,7 +88,8 @@ async def intake(code: str, request: Request):
     except InvalidInput as exc:  # shown on the form, the customer's words kept
         return page(request, "intake.html.j2", status_code=422, window=window, categories=CATEGORIES,
                     form=dict(form), error=str(exc), clocks=_runtime(request).policy.clocks)
-    # Post/redirect/get: a reload never files the complaint twice.
+    # Post/redirect/get: a reload never files the complaint twice; the form's nonce guards a resend.
+    _remember_filed(request, nonce, created["tracking_token"])
     return RedirectResponse(f"/t/{created['tracking_token']}?new=1", status_code=303)
 
 

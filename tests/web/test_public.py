@@ -178,3 +178,14 @@ def test_a_praise_of_the_accused_is_dropped_silently(client, runtime):
 def test_odd_tracking_tokens_are_404(client):
     for token in ("a%00b", "x" * 200, "%E4%B8%AD"):
         assert client.get(f"/t/{token}").status_code == 404
+
+
+def test_the_same_form_sent_twice_files_once(client, runtime):
+    page = client.get("/w/inv-1").text
+    data = {"csrf": csrf_of(page), "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1),
+            "category": "attitude", "text": "双击提交"}
+    first = client.post("/w/inv-1", data=data, follow_redirects=False)
+    second = client.post("/w/inv-1", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert len(runtime.complaints().list()) == 1
