@@ -15,8 +15,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, updat
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, Database, UTCDateTime
-from core.errors import Forbidden, InvalidInput, NotFound
-from core.org import Person
+from core.errors import Forbidden, InvalidInput
+from core.org import Person, active_person
 from core.timeutil import utcnow
 
 MIN_PASSWORD = 8
@@ -94,7 +94,7 @@ class AccountService:
             raise InvalidInput(f"password: at least {MIN_PASSWORD} characters 密码至少 {MIN_PASSWORD} 位")
         hashed = _hasher().hash(password)
         with self.db.transaction() as s:
-            _active(s, person_id)
+            active_person(s, person_id, "PERSON")
             acc = s.get(Account, person_id)
             if acc is None:
                 acc = Account(person_id=person_id)
@@ -102,6 +102,15 @@ class AccountService:
             acc.password_hash, acc.failed_logins, acc.locked_until = hashed, 0, None
             acc.changed_at = self.now()
             acc.session_epoch = (acc.session_epoch or 0) + 1  # a new password ends every session
+
+    def set_demo_passwords(self, person_ids: list[str], password: str) -> None:
+        """Demo mode: one hash (argon2 is slow on purpose), one transaction, for every id given."""
+        if not person_ids:
+            return
+        hashed, now = _hasher().hash(password), self.now()
+        with self.db.transaction() as s:
+            s.add_all(Account(person_id=pid, password_hash=hashed, failed_logins=0, changed_at=now, session_epoch=0)
+                      for pid in person_ids)
 
     def has_password(self, person_id: str) -> bool:
         with self.db.reading() as s:
@@ -167,7 +176,7 @@ class AccountService:
         if len(label) > 200:  # api_token.label is String(200)
             raise InvalidInput("--label: longer than 200 characters 超过200个字符")
         with self.db.transaction() as s:
-            _active(s, person_id)
+            active_person(s, person_id, "PERSON")
             s.add(ApiToken(person_id=person_id, token_sha256=_sha256(token), label=label or person_id,
                            created_at=self.now()))
         return token
@@ -188,12 +197,3 @@ class AccountService:
             for row in rows:
                 row.revoked = True
             return len(rows)
-
-
-def _active(s, person_id: str) -> Person:
-    p = s.get(Person, person_id)
-    if p is None:
-        raise NotFound(f"PERSON: unknown person '{person_id}' 未知人员")
-    if not p.active:
-        raise Forbidden(f"PERSON: '{person_id}' has left the directory 已停用")
-    return p

@@ -82,6 +82,18 @@ class OrgLoad(Base):
 # ---- reads used by the services --------------------------------------------------
 
 
+def active_person(session: Session, person_id: str, field: str) -> Person:
+    """The person, still in the directory; refused naming ``field`` otherwise (404 / 403)."""
+    from core.errors import Forbidden, NotFound
+
+    p = session.get(Person, person_id)
+    if p is None:
+        raise NotFound(f"{field}: unknown person '{person_id}' 未知人员")
+    if not p.active:
+        raise Forbidden(f"{field}: '{person_id}' has left the directory 已停用")
+    return p
+
+
 def active_people(session: Session) -> list[Person]:
     return list(session.scalars(select(Person).where(Person.active).order_by(Person.id)))
 

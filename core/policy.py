@@ -132,6 +132,13 @@ class Appeals(_Strict):
     review_working_days: StrictInt = Field(gt=0)
 
 
+class Satisfaction(_Strict):
+    """The complainant's 1–5 rating: from this score he is satisfied (the dashboard's rate) and
+    may praise someone at the window (a praise for the service star)."""
+
+    satisfied_from: StrictInt = Field(ge=1, le=5)
+
+
 class Policy(_Strict):
     complaints: Complaints
     joint: Joint
@@ -145,6 +152,7 @@ class Policy(_Strict):
     incident: Incident
     spot_checks: SpotChecks
     appeals: Appeals
+    satisfaction: Satisfaction
 
     @property
     def version(self) -> str:

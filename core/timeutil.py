@@ -64,3 +64,15 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def current_month(now: datetime) -> str:
+    """The calendar month (Asia/Shanghai) that ``now`` falls in, as YYYY-MM."""
+    return now.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+
+
+def previous_month(now: datetime) -> str:
+    """The month before the one ``now`` falls in (Asia/Shanghai), as YYYY-MM."""
+    local = now.astimezone(BUSINESS_TZ)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{month:02d}"

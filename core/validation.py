@@ -1,4 +1,5 @@
-"""One line for a refused settings file: the key at fault and why (policy, calendar)."""
+"""One line for refused input: a settings file's key at fault (policy, calendar), a text with
+control characters."""
 
 from __future__ import annotations
 
@@ -12,3 +13,16 @@ def first_problem(exc: ValidationError, where: str) -> str:
     err = exc.errors()[0]
     key = ".".join(str(part) for part in err["loc"]) or "(top)"
     return f"{where}: {key}: {_REASONS.get(err['type'], err['msg'])}"
+
+
+def has_control_characters(value: str) -> bool:
+    """Control characters other than line breaks and tabs (a NUL above all: PostgreSQL refuses it)."""
+    return any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value)
+
+
+def check_printable(field: str, value: str | None) -> None:
+    """Refuse a text with control characters, naming the field."""
+    from core.errors import InvalidInput
+
+    if value and has_control_characters(value):
+        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符")

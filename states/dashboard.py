@@ -23,7 +23,6 @@ from states.models import Clock, Complaint, ComplaintRating
 
 MAX_MONTHS = 36  # one CASE branch per month: keep the statement small
 ENDED = (STOPPED, BROKEN)  # a replaced clock was neither kept nor broken by its owner
-SATISFIED_FROM = 4  # scores 4 and 5 of 1..5
 
 
 def month_list(now: datetime, months: int) -> list[str]:
@@ -38,9 +37,10 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def dashboard(db: Database, now: datetime, months: int = 6) -> dict:
+def dashboard(db: Database, now: datetime, months: int = 6, *, satisfied_from: int) -> dict:
     """The ``months`` months ending with ``now``'s: per-unit intake, the monthly trend with its
-    rates, totals over the range, and what is open and overdue at ``now``. JSON-able."""
+    rates, totals over the range, and what is open and overdue at ``now``. JSON-able.
+    ``satisfied_from``: the policy's [satisfaction] score from which a rating is satisfied."""
     if not 1 <= months <= MAX_MONTHS:
         raise InvalidInput(f"months: {months} is not in 1..{MAX_MONTHS} 月数超出范围")
     now = as_utc(now)
@@ -55,7 +55,7 @@ def dashboard(db: Database, now: datetime, months: int = 6) -> dict:
                           where=Complaint.state.in_(("resolved", "dismissed")))
         clocks = _grouped(s, Clock.ended_at, bounds, Clock.name, Clock.state, where=Clock.state.in_(ENDED))
         ratings = _grouped(s, ComplaintRating.at, bounds,
-                           satisfied=case((ComplaintRating.score >= SATISFIED_FROM, 1), else_=0))
+                           satisfied=case((ComplaintRating.score >= satisfied_from, 1), else_=0))
         open_now = s.scalar(select(func.count()).select_from(Complaint)
                             .where(Complaint.state.in_(sorted(OPEN_STATES))))
         overdue_now = s.scalar(select(func.count(func.distinct(Clock.complaint_id)))

@@ -18,9 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
-from core.org import Person, Unit, Window, ladder_owner, reporting_line, rung_of, units_headed_by
+from core.org import Person, Unit, Window, active_person, ladder_owner, reporting_line, rung_of, units_headed_by
 from core.policy import Policy
 from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
+from core.validation import check_printable
 from states import clocks as clockrules
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
@@ -29,6 +30,7 @@ from states.photos import add_photo, check_photo, photo_bytes, photo_list
 from states.views import complaint_dict, lifecycle_of
 
 INTAKE_ACTOR = "intake"
+MAX_TEXT = 2000  # characters of a complaint's text (the API schema says the same)
 
 
 class ComplaintService:
@@ -54,14 +56,21 @@ class ComplaintService:
 
     def create(self, *, window: str, source: str, category: str, text: str,
                against: str | None = None, contact: str | None = None,
-               at: datetime | None = None) -> dict:
+               at: datetime | None = None, by_team: bool = True) -> dict:
+        """``by_team``: filed by the supervision team (the CLI, a team member's token). Anyone
+        else (a customer's form, an integration's token) files a customer's complaint naming
+        nobody: the source and the accused are the team's findings."""
         at = as_utc(at) if at else self.now()
         _check_choice("--source", source, SOURCES)
         _check_choice("--category", category, CATEGORIES)
+        if not by_team and (source != "customer" or against):
+            raise Forbidden("source/against: only the supervision team 仅监督小组可指定来源或被投诉人")
         if not text or not text.strip():
             raise InvalidInput("--text: empty 投诉内容不能为空")
-        _printable("--text", text)
-        _printable("--contact", contact)
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(f"--text: longer than {MAX_TEXT} characters 投诉内容过长")
+        check_printable("--text", text)
+        check_printable("--contact", contact)
         if contact is not None and len(contact) > 200:  # complaint.contact is String(200), as the API says
             raise InvalidInput("--contact: longer than 200 characters 超过200个字符")
         with self.db.transaction() as s:
@@ -82,7 +91,7 @@ class ComplaintService:
             raise NotFound(f"--window: unknown window '{window}' 未知窗口")
         conflicted = {win.unit_code}
         if against is not None:
-            conflicted.add(_active_person(s, against, "--against").unit_code)
+            conflicted.add(active_person(s, against, "--against").unit_code)
         owner = owner or _least_loaded_supervisor(s, conflicted)
         c = Complaint(state="received", source=source, category=category,
                       window_code=win.code, unit_code=win.unit_code, against_id=against,
@@ -110,7 +119,7 @@ class ComplaintService:
         at = as_utc(at) if at else self.now()
         if event not in EVENTS:
             raise InvalidInput(f"EVENT: unknown event '{event}' 未知操作 (one of {', '.join(EVENTS)})")
-        _printable("--note", note)
+        check_printable("--note", note)
         if photo is not None:
             if event != "arrive":
                 raise InvalidInput("photo: only with 'arrive' 仅到场时可上传照片")
@@ -268,26 +277,11 @@ def _event_data(c: Complaint, event: str) -> dict:
     return data
 
 
-def _printable(field: str, value: str | None) -> None:
-    """Control characters (a NUL byte above all) are refused: PostgreSQL would fail on them."""
-    if value and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符")
-
-
 def _complaint(s: Session, complaint_id: int) -> Complaint:
     c = s.get(Complaint, complaint_id)
     if c is None:
         raise NotFound(f"ID: no complaint #{complaint_id} 投诉不存在")
     return c
-
-
-def _active_person(s: Session, person_id: str, field: str) -> Person:
-    p = s.get(Person, person_id)
-    if p is None:
-        raise NotFound(f"{field}: unknown person '{person_id}' 未知人员")
-    if not p.active:
-        raise Forbidden(f"{field}: '{person_id}' has left the directory 已停用")
-    return p
 
 
 RESERVED_ACTORS = {SYSTEM.id, "complainant", INTAKE_ACTOR}
@@ -298,7 +292,7 @@ def _actor(s: Session, actor_id: str) -> Actor:
     nobody may act as 'system' or 'complainant' from the command line."""
     if actor_id in RESERVED_ACTORS:
         raise Forbidden(f"--by: '{actor_id}' is reserved for the system 保留名称，不能用于操作")
-    p = _active_person(s, actor_id, "--by")
+    p = active_person(s, actor_id, "--by")
     return Actor(id=p.id, kind="staff", rung=rung_of(p), heads=frozenset(units_headed_by(s, p.id)))
 
 
@@ -308,7 +302,7 @@ def _unit_of(s: Session, person_id: str | None) -> str | None:
 
 
 def _set_against(s: Session, c: Complaint, against: str) -> None:
-    _active_person(s, against, "--against")
+    active_person(s, against, "--against")
     if c.verified_at is not None and against != c.against_id:
         raise Refused(f"#{c.id}: 'against' is fixed once verified 核实后不可更改被投诉人",
                       state=c.state)

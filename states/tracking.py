@@ -16,13 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.errors import Conflict, InvalidInput, NotFound, Refused
 from core.org import LADDER, Person, Unit, Window
 from core.timeutil import local_iso
+from core.validation import check_printable
 from states.machine import EVENT_LABELS, STATE_LABELS, Actor, refusal
 from states.models import CATEGORIES, Complaint, ComplaintRating
 from states.service import ComplaintService
 from states.views import lifecycle_of
 
 COMPLAINANT = Actor(id="complainant", kind="complainant")
-SATISFIED = 4  # a rating of 4 or 5 counts as satisfied (dashboard) and may carry a praise
 RUNG_LABELS = {1: "总执行 / chief executor", 2: "组长 / team leader", 3: "董事长 / chairman"}
 MAX_COMMENT = 1000
 
@@ -56,8 +56,7 @@ class TrackingService:
         comment = (comment or "").strip() or None
         if comment and len(comment) > MAX_COMMENT:
             raise InvalidInput(f"comment: longer than {MAX_COMMENT} characters 评价过长")
-        if comment and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in comment):
-            raise InvalidInput("comment: control characters are not allowed 含有控制字符")
+        check_printable("comment", comment)
         at = self.complaints.now()
         with self.db.transaction() as s:
             c = _by_token(s, token)
@@ -66,7 +65,7 @@ class TrackingService:
             if s.get(ComplaintRating, c.id) is not None:
                 raise Refused(f"#{c.id}: already rated 已评价", state=c.state)
             if praise:
-                _check_praise(s, c, praise, score)
+                _check_praise(s, c, praise, score, self.complaints.policy.satisfaction.satisfied_from)
                 if praise == c.against_id:
                     praise = None  # listed like everyone (the page must not tell who was complained about)
             s.add(ComplaintRating(complaint_id=c.id, score=score, comment=comment, praised_id=praise or None, at=at))
@@ -91,9 +90,9 @@ def _by_token(s: Session, token: str) -> Complaint:
     return c
 
 
-def _check_praise(s: Session, c: Complaint, praise: str, score: int) -> None:
-    if score < SATISFIED:
-        raise InvalidInput("praise: only with a rating of 4 or 5 满意时才可表扬")
+def _check_praise(s: Session, c: Complaint, praise: str, score: int, satisfied_from: int) -> None:
+    if score < satisfied_from:
+        raise InvalidInput(f"praise: only with a rating of {satisfied_from} or more 满意时才可表扬")
     person = s.get(Person, praise)
     if person is None or not person.active or person.unit_code != c.unit_code:
         raise InvalidInput(f"praise: '{praise}' is not a person of this window 不是本窗口人员")

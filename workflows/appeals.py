@@ -20,11 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.calendar import calendar_for
 from core.db import Database
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
-from core.org import LADDER, Person, ladder_owner, rung_of, with_role
+from core.errors import Conflict, InvalidInput, NotFound, Refused
+from core.org import LADDER, Person, active_person, ladder_owner, rung_of, with_role
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, as_utc, local_iso, utcnow
+from core.validation import check_printable
 from notifications.messages import draft
 from notifications.outbox import enqueue
 from scoring.models import Adjustment, LedgerLine, MonthClose
@@ -74,11 +75,11 @@ class AppealService:
         reason = (reason or "").strip()
         if not reason:
             raise InvalidInput("--reason: empty 须说明申诉理由")
-        _printable("--reason", reason)
+        check_printable("--reason", reason)
         if len(reason) > MAX_REASON:
             raise InvalidInput(f"--reason: longer than {MAX_REASON} characters 理由过长")
         with self.db.transaction() as s:
-            appellant = _active(s, person, "PERSON")
+            appellant = active_person(s, person, "PERSON")
             ln = s.get(LedgerLine, line_id)
             if ln is None or ln.person_id != person:
                 raise NotFound(f"LINE: no line {line_id} of {person} 没有这条考核记录")
@@ -115,7 +116,7 @@ class AppealService:
     def decide(self, appeal_id: int, by: str, uphold: bool, note: str, at: datetime | None = None) -> dict:
         if not (note or "").strip():
             raise InvalidInput("--note: empty 须写明复核意见")
-        _printable("--note", note)
+        check_printable("--note", note)
         if len(note) > MAX_REASON:
             raise InvalidInput(f"--note: longer than {MAX_REASON} characters 意见过长")
         return self._act(appeal_id, "uphold" if uphold else "reject", by, note.strip(), at)
@@ -125,7 +126,7 @@ class AppealService:
         try:
             with self.db.transaction() as s:
                 a = _appeal(s, appeal_id)
-                who = _active(s, by, "--by")
+                who = active_person(s, by, "--by")
                 reviewer = Reviewer(id=who.id, rung=rung_of(who))
                 life = _life(s, a)
                 if event in ("uphold", "reject") and a.state == "filed":
@@ -241,7 +242,7 @@ class AppealService:
     def allowed_for(self, appeal_id: int, person: str) -> list[str]:
         with self.db.reading() as s:
             a = _appeal(s, appeal_id)
-            p = _active(s, person, "--by")
+            p = active_person(s, person, "--by")
             return [e for e in allowed(_life(s, a), Reviewer(id=p.id, rung=rung_of(p))) if e != "escalate"]
 
     # ---- messages ------------------------------------------------------------------------------
@@ -257,15 +258,6 @@ class AppealService:
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
-
-
-def _active(s: Session, person_id: str, field: str) -> Person:
-    p = s.get(Person, person_id)
-    if p is None:
-        raise NotFound(f"{field}: unknown person '{person_id}' 未知人员")
-    if not p.active:
-        raise Forbidden(f"{field}: '{person_id}' has left the directory 已停用")
-    return p
 
 
 def _appeal(s: Session, appeal_id: int) -> Appeal:
@@ -326,11 +318,6 @@ def _level_of(s: Session, person_id: str | None) -> int:
     """A reviewer's level: his rung of the ladder (0 for a supervisor)."""
     p = s.get(Person, person_id) if person_id else None
     return rung_of(p) if p is not None else 0
-
-
-def _printable(field: str, value: str) -> None:
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符")
 
 
 def _ladder_reviewer(s: Session, level: int, appellant: str, conflicted: frozenset[str]) -> str | None:

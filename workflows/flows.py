@@ -17,7 +17,7 @@ from datetime import datetime
 
 from prefect import flow, task
 
-from core.timeutil import BUSINESS_TZ, parse_time, utcnow
+from core.timeutil import current_month, parse_time, previous_month, utcnow
 from workflows.runtime import Runtime
 
 
@@ -70,16 +70,6 @@ def clock_watch(now: str | None = None) -> dict:
 @flow(name="dispatch-outbox", log_prints=False)
 def dispatch_outbox(now: str | None = None) -> dict:
     return deliver_due_messages(now)
-
-
-def previous_month(now: datetime) -> str:
-    local = now.astimezone(BUSINESS_TZ)
-    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
-
-
-def current_month(now: datetime) -> str:
-    return now.astimezone(BUSINESS_TZ).strftime("%Y-%m")
 
 
 @flow(name="spot-check-plan", log_prints=False)

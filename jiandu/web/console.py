@@ -157,5 +157,7 @@ def dashboard(request: Request, staff: Staff = Depends(require_team), months: in
     from jiandu.web.dashboard_view import dashboard_charts
     from states.dashboard import dashboard as figures
 
-    data = figures(_runtime(request).db, utcnow(), months=max(1, min(months, 24)))
+    runtime = _runtime(request)
+    data = figures(runtime.db, utcnow(), months=max(1, min(months, 24)),
+                   satisfied_from=runtime.policy.satisfaction.satisfied_from)
     return page(request, "dashboard.html.j2", d=data, charts=dashboard_charts(data, lang_of(request)))

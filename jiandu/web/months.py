@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.timeutil import BUSINESS_TZ, month_bounds, utcnow
+from core.timeutil import current_month, month_bounds, previous_month, utcnow
 from jiandu.web.pages import flash, page
 from jiandu.web.security import Staff, check_csrf, require_team
 
@@ -20,12 +20,8 @@ def _months(request: Request):
 
 
 def _this_and_last_month() -> list[str]:
-    today = utcnow().astimezone(BUSINESS_TZ)
-    last = (today.replace(day=1).toordinal() - 1)
-    from datetime import date
-
-    previous = date.fromordinal(last)
-    return [today.strftime("%Y-%m"), previous.strftime("%Y-%m")]
+    now = utcnow()
+    return [current_month(now), previous_month(now)]
 
 
 @router.get("/months", response_class=HTMLResponse)

@@ -140,3 +140,23 @@ def test_at_the_top_the_break_is_reported_and_the_last_reviewer_keeps_it(rt, oct
     assert (shown["reviewer"], shown["level"]) == ("dongshi", 3)
     assert "uphold" in appeals.allowed_for(a["id"], "dongshi") or "review" in appeals.allowed_for(a["id"], "dongshi")
     assert appeals.decide(a["id"], "dongshi", False, "查无实据")["state"] == "rejected"
+
+
+def test_the_appeal_commands(cli, october):
+    lines = cli("appeal", "lines", "zhangsan", "--json")
+    line = next(ln for ln in lines if ln["id"] == october["line"]["id"])
+    assert line["appeal"] is None and "--json" not in line
+    filed = cli("appeal", "file", "zhangsan", str(line["id"]), "--reason", "当天休假", "--at", "2026-11-03T10:00",
+                "--json")
+    assert filed["state"] == "filed"
+    assert "already appealed" in cli("appeal", "file", "zhangsan", str(line["id"]), "--reason", "again",
+                                     "--at", "2026-11-03T10:05", expect=2)
+    assert [a["id"] for a in cli("appeal", "list", "--reviewer", filed["reviewer"], "--state", "open", "--json")] \
+        == [filed["id"]]
+    assert "--note" in cli("appeal", "decide", str(filed["id"]), "--by", filed["reviewer"], "--uphold",
+                           "--note", " ", expect=2)
+    done = cli("appeal", "decide", str(filed["id"]), "--by", filed["reviewer"], "--reject", "--note", "监控证实",
+               "--at", "2026-11-04T10:00", "--json")
+    assert done["state"] == "rejected" and done.get("adjustment") is None
+    assert "rejected" in cli("appeal", "show", str(filed["id"]))
+    assert "unknown" in cli("appeal", "list", "--state", "unknown", expect=2)

@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from core.errors import InvalidInput
+from core.policy import load_policy
 from core.timeutil import BUSINESS_TZ
 from states.dashboard import dashboard, month_list
 from states.models import ComplaintRating
 from states.service import ComplaintService
 from states.watch import ClockWatch
+
+SATISFIED_FROM = load_policy().satisfaction.satisfied_from  # 4: ratings 4 and 5 are satisfied
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=BUSINESS_TZ)
 MONTHS = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
@@ -66,7 +69,7 @@ EMPTY = {"received": 0, "verified": 0, "resolved": 0, "dismissed": 0, "clocks_en
 
 
 def test_trend_counts_and_rates_per_shanghai_month(seeded):
-    data = dashboard(seeded, NOW.astimezone(UTC))
+    data = dashboard(seeded, NOW.astimezone(UTC), satisfied_from=SATISFIED_FROM)
     assert data["months"] == MONTHS
     trend = {row["month"]: {k: v for k, v in row.items() if k != "month"} for row in data["trend"]}
     assert trend["2026-06"] == trend["2026-07"] == trend["2026-08"] == EMPTY
@@ -86,7 +89,7 @@ def test_trend_counts_and_rates_per_shanghai_month(seeded):
 
 
 def test_per_unit_month_has_every_active_unit_and_month(seeded):
-    data = dashboard(seeded, NOW)
+    data = dashboard(seeded, NOW, satisfied_from=SATISFIED_FROM)
     codes = ["gate", "invoicing", "loading", "office", "sales", "unloading", "weighbridge"]
     assert [u["code"] for u in data["units"]] == codes
     assert {"code": "invoicing", "name": "开票室"} in data["units"]
@@ -100,14 +103,15 @@ def test_per_unit_month_has_every_active_unit_and_month(seeded):
 
 def test_open_and_overdue_now(seeded):
     # C alone is open; its resolve and escalation clocks are both past due: one complaint.
-    data = dashboard(seeded, NOW)
+    data = dashboard(seeded, NOW, satisfied_from=SATISFIED_FROM)
     assert (data["open_now"], data["overdue_now"]) == (1, 1)
-    early = dashboard(seeded, sh(11, 3, 10))  # escalation due 11:30, resolve due Nov 4
+    # escalation due 11:30, resolve due Nov 4
+    early = dashboard(seeded, sh(11, 3, 10), satisfied_from=SATISFIED_FROM)
     assert (early["open_now"], early["overdue_now"]) == (1, 0)
 
 
 def test_a_month_without_data_is_zeros_and_none(seeded):
-    data = dashboard(seeded, datetime(2026, 12, 5, tzinfo=BUSINESS_TZ), months=1)
+    data = dashboard(seeded, datetime(2026, 12, 5, tzinfo=BUSINESS_TZ), months=1, satisfied_from=SATISFIED_FROM)
     assert data["months"] == ["2026-12"]
     assert data["trend"] == [{"month": "2026-12", **EMPTY}]
     assert data["totals"] == EMPTY
@@ -117,17 +121,17 @@ def test_a_month_without_data_is_zeros_and_none(seeded):
 def test_the_range_edge_follows_shanghai_midnight(seeded):
     # 2026-10-31 16:30 UTC is already November in Shanghai: the range is November alone,
     # which holds B (Nov 1 00:10) and C but not A (Oct 31 23:50).
-    data = dashboard(seeded, datetime(2026, 10, 31, 16, 30, tzinfo=UTC), months=1)
+    data = dashboard(seeded, datetime(2026, 10, 31, 16, 30, tzinfo=UTC), months=1, satisfied_from=SATISFIED_FROM)
     assert data["months"] == ["2026-11"]
     assert data["trend"][0]["received"] == data["totals"]["received"] == 2
 
 
 def test_empty_database_and_bad_months(org_db):
-    data = dashboard(org_db, NOW)
+    data = dashboard(org_db, NOW, satisfied_from=SATISFIED_FROM)
     assert [row["received"] for row in data["trend"]] == [0] * 6
     assert (data["open_now"], data["overdue_now"]) == (0, 0)
     with pytest.raises(InvalidInput):
-        dashboard(org_db, NOW, months=0)
+        dashboard(org_db, NOW, months=0, satisfied_from=SATISFIED_FROM)
 
 
 def test_month_list_crosses_the_year():

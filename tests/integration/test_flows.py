@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,7 +74,11 @@ def test_jiandu_serve_runs_the_schedules_and_stops_on_ctrl_c(runtime, db_url, pr
     c = runtime.complaints().create(window="wb-1", source="customer", category="attitude", text="x", at=past)
     env = {**os.environ, "JIANDU_DATABASE_URL": db_url, "PREFECT_API_URL": prefect_api}
     jiandu = str(Path(sys.executable).parent / "jiandu")
-    proc = subprocess.Popen([jiandu, "serve", "--watch-seconds", "2", "--dispatch-seconds", "2"], env=env,
+    from tests.receivers import free_port
+
+    web = f"http://127.0.0.1:{(web_port := free_port())}"
+    proc = subprocess.Popen([jiandu, "serve", "--watch-seconds", "2", "--dispatch-seconds", "2",
+                             "--web-port", str(web_port)], env=env,
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
@@ -84,6 +90,11 @@ def test_jiandu_serve_runs_the_schedules_and_stops_on_ctrl_c(runtime, db_url, pr
                 broken = s.scalar(select(Clock.state).where(Clock.complaint_id == c["id"],
                                                             Clock.name == "respond")) == "broken"
         assert broken, "the served clock watch did not break the overdue clock"
+        # The same process serves the web console and the public pages.
+        with urllib.request.urlopen(f"{web}/healthz", timeout=10) as reply:
+            assert json.loads(reply.read()) == {"status": "ok"}
+        with urllib.request.urlopen(f"{web}/w/wb-1", timeout=10) as reply:
+            assert "1号磅" in reply.read().decode("utf-8")
     finally:
         # Ctrl-C to `jiandu serve` itself (a flow run caught mid-request by a terminal's Ctrl-C
         # prints Prefect's own KeyboardInterrupt traceback; that is Prefect's, not ours).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime
 
@@ -11,7 +10,6 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, Forbidden, InvalidInput, Refused
 from core.settings import Settings
-from jiandu.cli import main
 from notifications.models import OutboxMessage
 from scoring import result_to_json, score_month
 from scoring.facts import read_month_facts
@@ -20,22 +18,6 @@ from workflows.monthclose import MonthCloseService
 
 STATUS_KEYS = {"status", "drafts", "closed_by", "closed_at", "published_by", "published_at",
                "changes_since_previous_draft"}
-
-
-@pytest.fixture
-def cli(db_url, monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
-    monkeypatch.setenv("JIANDU_NOTICE_DIR", str(tmp_path / "notices"))
-    monkeypatch.setenv("JIANDU_OUTBOX_DIR", str(tmp_path / "outbox"))
-
-    def run(*args, expect=0):
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        assert code == expect, err
-        return json.loads(out) if "--json" in args and code == 0 else err
-
-    run("init", "--sample")
-    return run
 
 
 def replay_november(cli):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,6 @@ from core.errors import InvalidInput, Refused
 from core.policy import DEFAULT_POLICY_PATH, load_policy
 from core.policyrecord import PolicyRecord, policy_of_version
 from core.settings import Settings
-from jiandu.cli import main
 from scoring import parse_facts
 from scoring.facts import read_month_facts
 from scoring.models import MonthClose
@@ -20,24 +18,6 @@ from workflows.monthclose import MonthCloseService
 from workflows.policyservice import NEXT_OPEN, PolicyService
 
 NOVEMBER_OVER = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 2026-12-01 10:00 in Shanghai
-
-
-@pytest.fixture
-def cli(db_url, monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
-    monkeypatch.setenv("JIANDU_NOTICE_DIR", str(tmp_path / "notices"))
-    monkeypatch.setenv("JIANDU_OUTBOX_DIR", str(tmp_path / "outbox"))
-
-    def run(*args, expect=0):
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        assert code == expect, err
-        if code:
-            return err
-        return json.loads(out) if "--json" in args else out
-
-    run("init", "--sample")
-    return run
 
 
 def months(db, policy, tmp_path, now=NOVEMBER_OVER) -> MonthCloseService:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 
@@ -16,18 +15,14 @@ ACCOUNTS = ("zhouhua", "wuqing", "lizhu", "chenjian", "sunli", "zhaogang", "qian
 
 @pytest.fixture
 def runtime(org_db, db_url, tmp_path):
-    from core.accounts import Account, AccountService
+    from core.accounts import AccountService
     from core.settings import Settings
     from workflows.runtime import Runtime
 
     settings = Settings(database_url=db_url, outbox_dir=tmp_path / "outbox", notice_dir=tmp_path / "notices",
                         secret_key="test-secret-key", public_url="http://testserver")
     rt = Runtime(settings)
-    AccountService(rt.db).set_password(ACCOUNTS[0], PASSWORD)
-    with rt.db.transaction() as s:  # one argon2 hash for all: hashing is slow on purpose
-        hashed = s.get(Account, ACCOUNTS[0]).password_hash
-        s.add_all(Account(person_id=p, password_hash=hashed, failed_logins=0, changed_at=datetime.now(UTC))
-                  for p in ACCOUNTS[1:])
+    AccountService(rt.db).set_demo_passwords(list(ACCOUNTS), PASSWORD)  # one argon2 hash for all
     yield rt
     rt.db.dispose()
 
@@ -73,10 +68,9 @@ def file_complaint(client, window: str = "inv-1", text: str = "开票员态度�
 
 
 def last_month() -> str:
-    from core.timeutil import BUSINESS_TZ, utcnow
+    from core.timeutil import previous_month, utcnow
 
-    today = utcnow().astimezone(BUSINESS_TZ)
-    return (datetime(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 15, tzinfo=UTC)).strftime("%Y-%m")
+    return previous_month(utcnow())
 
 
 # ---- a live server and a real browser (tests/web/test_browser.py) -------------------------------
