@@ -74,6 +74,15 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@event.listens_for(Session, "loaded_as_persistent")
+def _pin_directory_rows(session: Session, instance) -> None:
+    """A session's identity map holds rows weakly: a directory row read, dropped and read again in
+    one change (the actor, the window's calendar, the names in its messages) went back to the
+    database each time. Rows of classes marked ``pinned_in_session`` stay for the session's life."""
+    if getattr(instance, "pinned_in_session", False):
+        session.info.setdefault("pinned", []).append(instance)
+
+
 class Database:
     """An engine and its session factory; one per process."""
 

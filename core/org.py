@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, cast, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from core.db import Base, UTCDateTime
 
@@ -30,6 +31,7 @@ class Position(Base):
 
 class Unit(Base):
     __tablename__ = "unit"
+    pinned_in_session = True  # read again and again within one change (core.db)
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -41,6 +43,7 @@ class Unit(Base):
 
 class Window(Base):
     __tablename__ = "service_window"
+    pinned_in_session = True  # read again and again within one change (core.db)
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -53,6 +56,7 @@ class Window(Base):
 
 class Person(Base):
     __tablename__ = "person"
+    pinned_in_session = True  # read again and again within one change (core.db)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -92,6 +96,20 @@ def active_person(session: Session, person_id: str, field: str) -> Person:
     if not p.active:
         raise Forbidden(f"{field}: '{person_id}' has left the directory 已停用")
     return p
+
+
+def names_of(session: Session, ids) -> dict[str, str]:
+    """{person id: name}; people already in the session are not read again."""
+    names, missing = {}, set()
+    for person_id in {i for i in ids if i}:
+        p = session.identity_map.get(identity_key(Person, person_id))
+        if p is not None:
+            names[person_id] = p.name
+        else:
+            missing.add(person_id)
+    if missing:
+        names |= dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(missing))).all())
+    return names
 
 
 def active_people(session: Session) -> list[Person]:

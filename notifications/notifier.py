@@ -11,7 +11,7 @@ from datetime import UTC
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.org import LADDER, Person, Unit, Window, with_role
+from core.org import LADDER, Person, Unit, Window, names_of, with_role
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_short
@@ -44,8 +44,7 @@ class OutboxNotifier:
         enqueue(s, drafts, self.settings, event.at)
 
     def _name(self, s: Session, person_id: str | None) -> str:
-        p = s.get(Person, person_id) if person_id else None
-        return p.name if p else (person_id or "—")
+        return names_of(s, [person_id]).get(person_id) or person_id or "—"
 
     def _label(self, clock: str) -> str:
         if clock.startswith("incident:"):
@@ -79,6 +78,8 @@ class OutboxNotifier:
                 for person in dict.fromkeys(recipients)]
 
     def drafts(self, s: Session, ch: ComplaintChange) -> list[Draft]:
+        if not self._tells_anyone(s, ch):
+            return []  # most changes (arrive, a later verify) tell nobody: no reads for them
         ctx = self._context(s, ch)
         out: list[Draft] = []
         if ch.event == "receive":
@@ -101,7 +102,7 @@ class OutboxNotifier:
         elif ch.event == "resolve" and ch.contact:
             out.append(draft("complaint_resolved", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
                              rating_url=f"{ctx['tracking_url']}#rate"))
-        elif ch.event == "verify" and self._first_criticised(s, ch):
+        elif ch.event == "verify":  # the person's first criticised complaint this month
             person = s.get(Person, ch.against)
             supervisor = person.supervisor_id if person else None
             for recipient in dict.fromkeys(p for p in (ch.against, supervisor) if p):
@@ -110,11 +111,21 @@ class OutboxNotifier:
                                  supervisor_name=ctx["names"].get(supervisor, supervisor or "—")))
         return out
 
+    def _tells_anyone(self, s: Session, ch: ComplaintChange) -> bool:
+        if ch.event == "receive":
+            return bool(ch.contact or ch.new_owner)
+        if ch.event == "escalate":
+            return True
+        if ch.event == "resolve":
+            return bool(ch.contact)
+        if ch.event == "verify":
+            return self._first_criticised(s, ch)
+        return False
+
     # ---- the facts a message needs -------------------------------------------------------
 
     def _context(self, s: Session, ch: ComplaintChange) -> dict:
-        ids = {p for p in (ch.old_owner, ch.new_owner, ch.against) if p}
-        names = dict(s.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+        names = names_of(s, (ch.old_owner, ch.new_owner, ch.against))
         window = s.get(Window, ch.window)
         rung_zh, rung_en = RUNG_LABELS.get(ch.level, (LADDER.get(ch.level, "?"), "?"))
         return {

@@ -18,7 +18,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
-from core.org import Person, Unit, Window, active_person, ladder_owner, reporting_line, rung_of, units_headed_by
+from core.org import (
+    Person,
+    Unit,
+    Window,
+    active_person,
+    ladder_owner,
+    names_of,
+    reporting_line,
+    rung_of,
+    units_headed_by,
+)
 from core.policy import Policy
 from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
 from core.validation import check_printable
@@ -164,9 +174,8 @@ class ComplaintService:
                                         to_state=c.state, actor_id=who.id, at=at, note=note,
                                         level=c.level, owner_id=c.owner_id,
                                         data=_event_data(c, event) | (data or {})))
-        s.flush()
+        # No flush here: the listener's queries autoflush, and the commit flushes the rest in one go.
         self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
-        s.flush()
 
     def _apply(self, s: Session, c: Complaint, life, event: str, at: datetime) -> None:
         c.state, c.level = life.state, life.level
@@ -245,7 +254,7 @@ class ComplaintService:
             query = query.limit(limit)
         with self.db.reading() as s:
             rows = list(s.scalars(query))
-            names = _names_of(s, {p for c in rows for p in (c.against_id, c.owner_id)})
+            names = names_of(s, {p for c in rows for p in (c.against_id, c.owner_id)})
             return [complaint_dict(c, names, now) for c in rows]
 
     def allowed_for(self, complaint_id: int, actor_id: str) -> list[str]:
@@ -354,12 +363,5 @@ def _clock_row(complaint_id: int, plan: clockrules.ClockStart, level: int,
                                                       plan.started_at))
 
 
-def _names_of(s: Session, ids: set[str | None]) -> dict[str, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return dict(s.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
-
-
 def _names(s: Session, c: Complaint) -> dict[str, str]:
-    return _names_of(s, {c.against_id, c.owner_id})
+    return names_of(s, {c.against_id, c.owner_id})
