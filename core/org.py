@@ -98,18 +98,24 @@ def active_person(session: Session, person_id: str, field: str) -> Person:
     return p
 
 
-def names_of(session: Session, ids) -> dict[str, str]:
-    """{person id: name}; people already in the session are not read again."""
-    names, missing = {}, set()
+def people_by_id(session: Session, ids) -> dict[str, Person]:
+    """{person id: Person} of those ids that exist; people already in the session are not read
+    again (nor is the session flushed for them)."""
+    found, missing = {}, set()
     for person_id in {i for i in ids if i}:
         p = session.identity_map.get(identity_key(Person, person_id))
         if p is not None:
-            names[person_id] = p.name
+            found[person_id] = p
         else:
             missing.add(person_id)
     if missing:
-        names |= dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(missing))).all())
-    return names
+        found |= {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(missing)))}
+    return found
+
+
+def names_of(session: Session, ids) -> dict[str, str]:
+    """{person id: name}."""
+    return {person_id: p.name for person_id, p in people_by_id(session, ids).items()}
 
 
 def active_people(session: Session) -> list[Person]:
@@ -119,9 +125,13 @@ def active_people(session: Session) -> list[Person]:
 def with_role(session: Session, role: str) -> list[Person]:
     """Active people holding ``role``, found in SQL (the roles JSON as text) and confirmed in
     Python: a pass of the watch must not read the whole directory once per break."""
-    rows = session.scalars(select(Person).where(Person.active, cast(Person.roles, String).like(f'%"{role}"%'))
-                           .order_by(Person.id))
-    return [p for p in rows if p.has_role(role)]
+    # Kept for the session: a watch's batch asks for the ladder and the office once per break.
+    known = session.info.setdefault("with_role", {})
+    if role not in known:
+        rows = session.scalars(select(Person).where(Person.active, cast(Person.roles, String).like(f'%"{role}"%'))
+                               .order_by(Person.id))
+        known[role] = [p for p in rows if p.has_role(role)]
+    return list(known[role])
 
 
 def holder_of(session: Session, role: str) -> Person | None:

@@ -17,9 +17,9 @@ from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_short
 from notifications.messages import COMPLAINANT, Draft, draft
 from notifications.outbox import enqueue
-from states.clocks import CLOCK_LABELS, RUNNING
+from states.clocks import CLOCK_LABELS
 from states.events import ClockBreach, ClockWarning, ComplaintChange, IncidentStep
-from states.models import CATEGORIES, SOURCES, Clock, Complaint
+from states.models import CATEGORIES, SOURCES, Complaint
 
 RUNG_LABELS = {0: ("监督员", "supervisor"), 1: ("总执行", "chief executor"),
                2: ("小组组长", "team leader"), 3: ("董事长", "chairman")}
@@ -88,11 +88,11 @@ class OutboxNotifier:
                                  respond_minutes=self.policy.clocks.respond_minutes))
             if ch.new_owner:
                 out.append(draft("complaint_assigned", ch.new_owner, about=ch.complaint_id, **ctx,
-                                 name=ctx["names"].get(ch.new_owner, ch.new_owner), **self._dues(s, ch)))
+                                 name=ctx["names"].get(ch.new_owner, ch.new_owner), **self._dues(ch)))
         elif ch.event == "escalate":
             staff = [p for p in (ch.old_owner, ch.new_owner) if p]
             staff += [p.id for p in with_role(s, "president_office")]
-            escalation_due = self._due(s, ch, "escalation")
+            escalation_due = self._due(ch, "escalation")
             for person in dict.fromkeys(staff):
                 out.append(draft("complaint_escalated", person, about=ch.complaint_id, **ctx, audience="staff",
                                  escalation_due=escalation_due))
@@ -142,13 +142,11 @@ class OutboxNotifier:
             "old_owner_name": names.get(ch.old_owner) if ch.old_owner != ch.new_owner else None,
         }
 
-    def _due(self, s: Session, ch: ComplaintChange, name: str) -> str:
-        due = s.scalar(select(Clock.due_at).where(Clock.complaint_id == ch.complaint_id,
-                                                  Clock.name == name, Clock.state == RUNNING))
-        return local_short(due)
+    def _due(self, ch: ComplaintChange, name: str) -> str:
+        return local_short(ch.dues.get(name))
 
-    def _dues(self, s: Session, ch: ComplaintChange) -> dict:
-        return {f"{name}_due": self._due(s, ch, name) for name in ("respond", "on_site", "resolve")}
+    def _dues(self, ch: ComplaintChange) -> dict:
+        return {f"{name}_due": self._due(ch, name) for name in ("respond", "on_site", "resolve")}
 
     def _first_criticised(self, s: Session, ch: ComplaintChange) -> bool:
         """The person's first verified complaint this month from a criticism source (二.4)."""

@@ -29,12 +29,11 @@ from notifications.recipients import complainant_targets, person_targets
 
 def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) -> int:
     """Add one row per draft and channel to the caller's transaction; return how many."""
-    from core.org import Person
+    from core.org import people_by_id
 
     if not drafts:  # most changes tell nobody new: no query
         return 0
-    people = {p.id: p for p in s.scalars(select(Person).where(
-        Person.id.in_({d.recipient for d in drafts if d.recipient != COMPLAINANT})))}
+    people = people_by_id(s, {d.recipient for d in drafts if d.recipient != COMPLAINANT})
     count = 0
     for d in drafts:
         if d.recipient == COMPLAINANT:

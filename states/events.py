@@ -9,7 +9,7 @@ notifications outbox) commits or rolls back with the change itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -34,6 +34,9 @@ class ComplaintChange:
     note: str | None  # internal: never for the complainant
     contact: str | None  # the complainant's, private
     tracking_token: str
+    # The due times of the clocks running after the change, by clock name: what the messages
+    # promise, known here without a query (a query would flush the change half-way).
+    dues: dict[str, datetime] = field(default_factory=dict)
 
 
 Listener = Callable[[Session, "ComplaintChange | ClockWarning | ClockBreach | IncidentStep"], None]
@@ -45,7 +48,8 @@ def change_of(c, event: str, from_state: str | None, actor: str, at: datetime,
         complaint_id=c.id, event=event, from_state=from_state, to_state=c.state, actor=actor, at=at,
         level=c.level, old_owner=old_owner, new_owner=c.owner_id, against=c.against_id,
         source=c.source, category=c.category, window=c.window_code, unit=c.unit_code, note=note,
-        contact=c.contact, tracking_token=c.tracking_token)
+        contact=c.contact, tracking_token=c.tracking_token,
+        dues={k.name: k.due_at for k in c.clocks if k.state == "running"})
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """The clock watch: break what is due, warn what is close (rules.md §3, example C).
 
 One indexed query finds the due clocks (``state = running AND due_at <= now``),
-so a pass costs in proportion to the breaks, not to the open complaints. Each
-break is its own transaction: the clock is marked broken with a conditional
-UPDATE (two watches at once: one wins, the other skips it), the owner's
-inactivity is thereby recorded as a fact (the broken clock names its owner),
-and the complaint climbs one rung, all committed together with its messages.
+so a pass costs in proportion to the breaks, not to the open complaints. For
+each break the clock is marked broken with a conditional UPDATE (two watches at
+once: one wins, the other skips it), the owner's inactivity is thereby recorded
+as a fact (the broken clock names its owner), and the complaint climbs one
+rung, committed together with its messages. Breaks are committed in batches of
+50; a batch that fails is retried one break per transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import JianduError
@@ -37,10 +41,11 @@ class WatchReport:
 
 
 class ClockWatch:
-    def __init__(self, service: ComplaintService, batch: int = 500):
+    def __init__(self, service: ComplaintService, batch: int = 500, per_transaction: int = 50):
         self.service = service
         self.db = service.db
-        self.batch = batch
+        self.batch = batch  # due clocks read per query
+        self.per_transaction = per_transaction  # breaks committed together
 
     def check(self, now: datetime) -> WatchReport:
         now = as_utc(now)
@@ -53,16 +58,30 @@ class ClockWatch:
             if not due:
                 break
             seen.update(due)
-            for clock_id in due:
-                try:
-                    result = self.break_clock(clock_id, now)
-                except (StaleDataError, JianduError):
-                    report.conflicts += 1  # a person acted at the same moment: next pass
-                    continue
-                if result:
-                    report.broken.append(result)
+            for first in range(0, len(due), self.per_transaction):
+                self._break_batch(due[first:first + self.per_transaction], now, report)
         report.warned = self.warn(now)
         return report
+
+    def _break_batch(self, clock_ids: list[int], now: datetime, report: WatchReport) -> None:
+        """The breaks of a batch in one transaction; if any of them fails (a person acted at the
+        same moment, a lock), the batch is rolled back and each break retried on its own, so
+        that one conflict costs one break, not the batch."""
+        try:
+            report.broken += [r for r in self.break_clocks(clock_ids, now) if r]
+            return
+        except (StaleDataError, JianduError, DBAPIError):
+            if len(clock_ids) == 1:
+                report.conflicts += 1
+                return
+        for clock_id in clock_ids:
+            try:
+                result = self.break_clock(clock_id, now)
+            except (StaleDataError, JianduError, DBAPIError):
+                report.conflicts += 1  # a person acted at the same moment: next pass
+                continue
+            if result:
+                report.broken.append(result)
 
     def _due_clock_ids(self, now: datetime) -> list[int]:
         with self.db.reading() as s:
@@ -71,40 +90,56 @@ class ClockWatch:
                                   .order_by(Clock.due_at, Clock.id).limit(self.batch)))
 
     def break_clock(self, clock_id: int, now: datetime) -> dict | None:
-        svc = self.service
+        return self.break_clocks([clock_id], now)[0]
+
+    def break_clocks(self, clock_ids: list[int], now: datetime) -> list[dict | None]:
+        """Break these clocks in one transaction, in order; None for one no longer due."""
         with self.db.transaction() as s:
-            clock = s.get(Clock, clock_id)
-            if clock is None or clock.state != RUNNING or clock.due_at > now:
-                return None
-            won = s.execute(update(Clock).where(Clock.id == clock_id, Clock.state == RUNNING)
+            clocks = {k.id: k for k in s.scalars(select(Clock).where(Clock.id.in_(clock_ids)))}
+            # Their complaints with history and clocks, in a few statements for the whole batch.
+            complaints = {c.id: c for c in s.scalars(
+                select(Complaint).where(Complaint.id.in_({k.complaint_id for k in clocks.values()})))}
+            return [self._break(s, clocks.get(i), complaints, now) for i in clock_ids]
+
+    def _break(self, s: Session, clock: Clock | None, complaints: dict[int, Complaint],
+               now: datetime) -> dict | None:
+        if clock is None or clock.state != RUNNING or clock.due_at > now:
+            return None
+        # No autoflush: the batch's changes so far go in one flush at the commit; the clocks
+        # they ended are seen ended above, in the session.
+        with s.no_autoflush:
+            won = s.execute(update(Clock).where(Clock.id == clock.id, Clock.state == RUNNING)
                             .values(state=BROKEN, ended_at=clock.due_at)
                             .execution_options(synchronize_session=False)).rowcount
-            if not won:
-                return None  # another watch broke it first
-            s.refresh(clock)
-            c = s.get(Complaint, clock.complaint_id)
-            label = CLOCK_LABELS.get(clock.name, clock.name)
-            at = max([clock.due_at, *(h.at for h in c.history)])
-            # No rung above (the chairman) or nobody holds it: recorded and reported, not escalated.
-            escalate = (c.level < TOP_LEVEL and c.state not in FINAL_STATES
-                        and ladder_owner(s, c.level + 1) is not None)
-            if escalate:
-                note = (f"{label}时限 {local_iso(clock.due_at)} 已过，自动升级 / "
-                        f"the {clock.name} clock broke at {local_iso(clock.due_at)}")
-                svc._change(s, c, "escalate", SYSTEM, note, at, data={"clock": clock.name})
-            else:
-                # Recorded in the history too, so that a replay of the history alone sees it.
-                s.add(ComplaintEvent(complaint_id=c.id, event="break", from_state=c.state,
-                                     to_state=c.state, actor_id=SYSTEM.id, at=at,
-                                     note=f"{label}时限 {local_iso(clock.due_at)} 已过 / the {clock.name} "
-                                          f"clock broke at {local_iso(clock.due_at)}",
-                                     level=c.level, owner_id=c.owner_id,
-                                     data={"against": c.against_id, "clock": clock.name}))
-                svc._tell(s, ClockBreach(c.id, clock.name, clock.owner_id, clock.due_at, c.level,
-                                         False, at))
-            return {"complaint": c.id, "clock": clock.name, "owner": clock.owner_id,
-                    "due": local_iso(clock.due_at), "escalated": escalate, "level": c.level,
-                    "new_owner": c.owner_id}
+        if not won:
+            return None  # another watch broke it first
+        # What the UPDATE wrote, as the session's view of the row (no reload, no second UPDATE).
+        set_committed_value(clock, "state", BROKEN)
+        set_committed_value(clock, "ended_at", clock.due_at)
+        svc = self.service
+        c = complaints[clock.complaint_id]
+        label = CLOCK_LABELS.get(clock.name, clock.name)
+        at = max([clock.due_at, *(h.at for h in c.history)])
+        # No rung above (the chairman) or nobody holds it: recorded and reported, not escalated.
+        escalate = (c.level < TOP_LEVEL and c.state not in FINAL_STATES
+                    and ladder_owner(s, c.level + 1) is not None)
+        if escalate:
+            note = (f"{label}时限 {local_iso(clock.due_at)} 已过，自动升级 / "
+                    f"the {clock.name} clock broke at {local_iso(clock.due_at)}")
+            svc._change(s, c, "escalate", SYSTEM, note, at, data={"clock": clock.name})
+        else:
+            # Recorded in the history too, so that a replay of the history alone sees it.
+            c.history.append(ComplaintEvent(complaint_id=c.id, event="break", from_state=c.state,
+                                            to_state=c.state, actor_id=SYSTEM.id, at=at,
+                                            note=f"{label}时限 {local_iso(clock.due_at)} 已过 / the "
+                                                 f"{clock.name} clock broke at {local_iso(clock.due_at)}",
+                                            level=c.level, owner_id=c.owner_id,
+                                            data={"against": c.against_id, "clock": clock.name}))
+            svc._tell(s, ClockBreach(c.id, clock.name, clock.owner_id, clock.due_at, c.level,
+                                     False, at))
+        return {"complaint": c.id, "clock": clock.name, "owner": clock.owner_id,
+                "due": local_iso(clock.due_at), "escalated": escalate, "level": c.level,
+                "new_owner": c.owner_id}
 
     def warn(self, now: datetime) -> list[dict]:
         """Warn owners whose clocks passed a warning point; each point once."""

@@ -135,6 +135,37 @@ def test_running_twice_or_twice_at_once_never_breaks_twice(svc, org_db):
     assert escalations == len(ids)
 
 
+def test_one_failing_break_costs_itself_not_its_batch(svc, org_db, policy):
+    """Breaks are committed in batches; when one of them fails, the batch is rolled back and each
+    break retried alone: the others land, the failing one is left running for the next pass."""
+    from core.settings import Settings
+
+    ids = [svc.create(window="wb-1", source="customer", category="attitude", text=str(i), at=T0)["id"]
+           for i in range(5)]
+    notifier = OutboxNotifier(Settings(), policy)
+
+    def failing_listener(s, change):
+        if change.complaint_id == ids[2] and getattr(change, "event", None) == "escalate":
+            raise Refused("simulated failure of one break")
+        notifier(s, change)
+
+    watch = ClockWatch(ComplaintService(org_db, policy, now=svc.now, listener=failing_listener),
+                       per_transaction=5)
+    report = watch.check(at(31))
+    assert sorted(b["complaint"] for b in report.broken) == sorted(set(ids) - {ids[2]})
+    assert report.conflicts == 1
+    with org_db.reading() as s:
+        escalated = dict(s.execute(select(ComplaintEvent.complaint_id, func.count())
+                                   .where(ComplaintEvent.event == "escalate")
+                                   .group_by(ComplaintEvent.complaint_id)).all())
+        told = set(s.scalars(select(OutboxMessage.complaint_id)
+                             .where(OutboxMessage.kind == "complaint_escalated")))
+    assert escalated == {cid: 1 for cid in ids if cid != ids[2]}  # nothing twice, nothing half
+    assert told == set(ids) - {ids[2]}
+    # The next pass, the failure gone, breaks the one left.
+    assert [b["complaint"] for b in ClockWatch(svc).check(at(32)).broken] == [ids[2]]
+
+
 def test_warnings_at_half_and_four_fifths_once_each(svc, org_db):
     svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
     watch = ClockWatch(svc)
