@@ -6,6 +6,7 @@ transaction through :meth:`Database.transaction`: one commit per use.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -51,12 +52,22 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+class JSONText(str):
+    """A JSON value already serialized, stored as it is: the month close hashes the text of a
+    month's facts (hundreds of megabytes at a conglomerate's size) and stores that same text,
+    instead of serializing the facts a second time."""
+
+
+def serialize_json(value) -> str:
+    return value if isinstance(value, JSONText) else json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=serialize_json)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -71,7 +82,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=serialize_json)
 
 
 @event.listens_for(Session, "loaded_as_persistent")

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.memory import without_cyclic_gc
 from core.org import Person as PersonRow
 from core.org import Unit
 from core.timeutil import BUSINESS_TZ, month_bounds
@@ -27,6 +28,11 @@ from states.spotcheck_models import missed_checks
 
 
 def read_month_facts(s: Session, month: str) -> MonthFacts:
+    with without_cyclic_gc():  # a million complaints are a million objects (core.memory)
+        return _read_month_facts(s, month)
+
+
+def _read_month_facts(s: Session, month: str) -> MonthFacts:
     start, end = month_bounds(month)
     complaints = _complaints(s, start, end)
     breaches = _breaches(s, start, end)

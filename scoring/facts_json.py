@@ -337,12 +337,18 @@ def _line(line: Line) -> dict:
         "reason": f"{line.reason_zh} / {line.reason_en}",
         "reason_zh": line.reason_zh,
         "reason_en": line.reason_en,
-        "at": None if line.at is None else line.at.isoformat(),
+        "at": line_time(line.at),
     }
 
 
-def result_to_json(result: MonthResult) -> dict:
-    """The result as JSON data (the output contract, see docs/scoring.md)."""
+def line_time(at: datetime | None) -> str | None:
+    """A line's time as the ledger gives it."""
+    return None if at is None else at.isoformat()
+
+
+def result_to_json(result: MonthResult, *, lines: bool = True) -> dict:
+    """The result as JSON data (the output contract, see docs/scoring.md). ``lines=False``: every
+    figure but the people's ledger lines (the month close stores those as rows)."""
     return {
         "month": result.month,
         "policy_version": result.policy_version,
@@ -360,8 +366,7 @@ def result_to_json(result: MonthResult) -> dict:
                 "worst_count": r.worst_count,
                 "dismissal_recommended": r.dismissal_recommended,
                 "star": r.star,
-                "lines": [_line(line) for line in r.lines],
-            }
+            } | ({"lines": [_line(line) for line in r.lines]} if lines else {})
             for pid, r in result.people.items()
         },
         "stars": {

@@ -10,11 +10,10 @@ ledger comes out in time order without a sort per person.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from functools import cache, partial
 from operator import attrgetter
 
+from core.memory import without_cyclic_gc
 from core.policy import Policy
 from scoring import rules
 from scoring.model import Line, MonthFacts, MonthResult, PersonResult, StarResult, UnitResult
@@ -49,22 +48,9 @@ class _Tally:
         self.deductions += line.points
 
 
-@contextmanager
-def _without_cyclic_gc():
-    """The close allocates millions of acyclic objects (lines, strings); the cyclic
-    collector's repeated passes over them during the close are pure overhead."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
     """Score one month: every person's ledger, the stars, the unit ranking."""
-    with _without_cyclic_gc():
+    with without_cyclic_gc():
         return _score_month(facts, policy)
 
 

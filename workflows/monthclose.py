@@ -17,12 +17,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from core.db import Database
+from core.db import Database, JSONText
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
+from core.memory import without_cyclic_gc
 from core.org import Person, Unit
 from core.orgservice import org_snapshot
 from core.policy import Policy
@@ -31,9 +32,9 @@ from core.settings import Settings
 from core.timeutil import as_utc, local_iso, utcnow
 from notifications.messages import draft
 from notifications.outbox import enqueue
-from scoring import MonthFacts, result_to_json, score_month
+from scoring import MonthResult, result_to_json, score_month
 from scoring.facts import month_bounds, read_month_facts
-from scoring.facts_json import facts_to_json
+from scoring.facts_json import facts_to_json, line_time
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 
 DRAFT, PUBLISHED = "draft", "published"
@@ -44,8 +45,14 @@ NOMINATING_ROLES = ("coordinator", "executor", "supervisor")
 SQLITE_LOCK_WAIT_MS = 500
 
 
-def digest(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def facts_text(data: dict) -> JSONText:
+    """The facts JSON as stored and hashed: keys sorted, so that equal facts give equal text."""
+    return JSONText(json.dumps(data, sort_keys=True, ensure_ascii=False))
+
+
+def digest(data: dict | JSONText) -> str:
+    text = data if isinstance(data, JSONText) else facts_text(data)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class MonthCloseService:
@@ -66,24 +73,26 @@ class MonthCloseService:
             if row is not None and row.status == PUBLISHED:
                 raise Refused(f"{month} is published: never closed again; correct it with an adjustment "
                               "in an open month 已公布的月份不可重新关账，请在下月做调整", state=PUBLISHED)
-            facts, result = self._score(s, month)
-            now = self.now()
-            if row is None:
-                row = MonthClose(month=month, drafts=0)
-                s.add(row)
-            row.previous_result = row.result  # kept for the review of what this draft changed
-            row.status, row.policy_version, row.result = DRAFT, self.policy.version, without_lines(result)
-            row.facts = facts_to_json(facts)  # what it was scored from: what-if and audit
-            # The facts' digest, with the policy version, tells publish() whether the draft still
-            # holds: the same facts under the same policy score the same (score_month is pure).
-            row.facts_digest, row.closed_by, row.closed_at = digest(row.facts), by, now
-            row.drafts = (row.drafts or 0) + 1
-            record_policy(s, self.policy, month, now)  # the version, kept whole (policy by month)
-            s.execute(delete(LedgerLine).where(LedgerLine.month == month))
-            rows = _ledger_rows(month, result)
-            for start in range(0, len(rows), LEDGER_BATCH):  # Core bulk inserts: no ORM object per line
-                s.execute(insert(LedgerLine), rows[start:start + LEDGER_BATCH])
-            view = self._view(row, result)
+            with without_cyclic_gc():  # millions of acyclic objects (core.memory)
+                facts = read_month_facts(s, month)
+                scored = score_month(facts, self.policy)
+                # The schedule's close only reports a summary: it never builds the lines as JSON.
+                result = result_to_json(scored, lines=not scheduled)
+                now = self.now()
+                if row is None:
+                    row = MonthClose(month=month, drafts=0)
+                    s.add(row)
+                row.previous_result = row.result  # kept for the review of what this draft changed
+                row.status, row.policy_version, row.result = DRAFT, self.policy.version, without_lines(result)
+                row.facts = facts_text(facts_to_json(facts))  # what it was scored from: what-if and audit
+                # The facts' digest, with the policy version, tells publish() whether the draft still
+                # holds: the same facts under the same policy score the same (score_month is pure).
+                row.facts_digest, row.closed_by, row.closed_at = digest(row.facts), by, now
+                row.drafts = (row.drafts or 0) + 1
+                record_policy(s, self.policy, month, now)  # the version, kept whole (policy by month)
+                s.execute(delete(LedgerLine).where(LedgerLine.month == month))
+                insert_ledger(s, ledger_rows(month, scored))
+                view = self._view(row, result)
         if not scheduled:
             # A person closing reviews the draft notice at once. The schedule's draft is looked at
             # later, on the month page (rendered from the stored result): rendering every person's
@@ -187,11 +196,6 @@ class MonthCloseService:
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _score(self, s: Session, month: str) -> tuple[MonthFacts, dict]:
-        """The month's facts as read now, and their result JSON under this policy."""
-        facts = read_month_facts(s, month)
-        return facts, result_to_json(score_month(facts, self.policy))
-
     def _one_at_a_time(self, s: Session, month: str) -> None:
         """One close or publish of a month at a time, also across workers: a second one while
         the first holds the month is refused at once (Conflict), never queued to run after it.
@@ -270,18 +274,38 @@ class MonthCloseService:
         return folder
 
 
-LEDGER_BATCH = 50_000
-
 
 def _busy(month: str) -> Conflict:
     return Conflict(f"{month}: another close or publish of this month is running 该月正在关账或公布，"
                     "请稍后再试 / try again when it is done")
 
 
-def _ledger_rows(month: str, result: dict) -> list[dict]:
-    return [{"month": month, "person_id": pid, "rule": ln["rule"], "points": ln["points"], "money": ln["money"],
-             "source": ln["source"], "reason_zh": ln["reason_zh"], "reason_en": ln["reason_en"], "at": ln["at"]}
-            for pid, p in sorted(result["people"].items()) for ln in p["lines"]]
+LEDGER_COLUMNS = ("month", "person_id", "rule", "points", "money", "source", "reason_zh", "reason_en", "at")
+
+
+def ledger_rows(month: str, result: MonthResult) -> list[tuple]:
+    """The month's ledger lines as rows of LEDGER_COLUMNS, person by person in id order."""
+    return [(month, pid, ln.rule, ln.points, ln.money, ln.source, ln.reason_zh, ln.reason_en, line_time(ln.at))
+            for pid, p in sorted(result.people.items()) for ln in p.lines]
+
+
+def insert_ledger(s: Session, rows: list[tuple]) -> None:
+    """Millions of plain rows, in the transaction of the close: COPY on PostgreSQL, the driver's
+    executemany on SQLite (no per-row work in SQLAlchemy: every value is already a str or int)."""
+    conn = s.connection()
+    columns = ", ".join(LEDGER_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur, \
+                cur.copy(f"COPY ledger_line ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        marks = ", ".join("?" * len(LEDGER_COLUMNS))
+        cur.executemany(f"INSERT INTO ledger_line ({columns}) VALUES ({marks})", rows)
+    finally:
+        cur.close()
 
 
 def without_lines(result: dict) -> dict:
