@@ -17,9 +17,11 @@ Timed, for each of verify, arrive, resolve in turn, in alternating chunks:
 * raw, all statements (for the diagnosis, no goal): the same with the service's SELECTs too,
   on a third set of N complaints: what the round trips cost without the ORM and the Python around.
 
-Figure: service advances/s over raw advances/s. Goal: ≥ 0.5. On SQLite the raw side is bound by
-the commit (the file's fsync): its rate follows the disk's other traffic far more than the
-service's, which is bound by the CPU; PostgreSQL's ratio is the steadier one.
+Figures: service advances/s over raw advances/s, against the writes alone and against all the
+statements (the issue's "the same SQL statements executed raw", read literally). Goal: ≥ 0.5,
+judged on both. On SQLite the raw side is bound by the commit (the file's fsync): its rate
+follows the disk's other traffic far more than the service's, which is bound by the CPU;
+PostgreSQL's ratio is the steadier one.
 """
 
 from __future__ import annotations
@@ -210,8 +212,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = r["service"] / r["raw"]
         rows.append(figure(f"advances/s, service vs raw writes ({kind})", r["service"], r["raw"],
                            goal=f"≥ {GOAL}", met=ratio >= GOAL, unit="/s"))
+        # The issue's "the same SQL statements executed raw", read literally: all of them.
         rows.append(figure(f"advances/s, service vs raw of all its statements, reads too ({kind})",
-                           r["service"], r["raw_all"], unit="/s"))
+                           r["service"], r["raw_all"], goal=f"≥ {GOAL}",
+                           met=r["service"] / r["raw_all"] >= GOAL, unit="/s"))
     show("advance", rows)
     if not args.no_record:
         record("advance", rows, note=f"n={args.n} complaints × 3 advances, db={args.db}")

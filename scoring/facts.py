@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from operator import itemgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,14 +60,23 @@ def _read_month_facts(s: Session, month: str) -> MonthFacts:
     )
 
 
+PEOPLE_PER_QUERY = 10_000
+
+
 def _people(s: Session, referenced: set[str]) -> tuple[Person, ...]:
     """Everyone active, plus anyone the month's facts name who has left since."""
     leaders = dict(s.execute(select(Unit.code, Unit.leader_id)).all())
-    rows = s.scalars(select(PersonRow).where(PersonRow.active | PersonRow.id.in_(referenced))
-                     .order_by(PersonRow.id))
-    return tuple(Person(id=p.id, name=p.name, unit=p.unit_code, supervisor=p.supervisor_id,
-                        leader=leaders.get(p.unit_code), roles=tuple(p.roles or ()))
-                 for p in rows)
+    columns = (PersonRow.id, PersonRow.name, PersonRow.unit_code, PersonRow.supervisor_id, PersonRow.roles)
+    rows = s.execute(select(*columns).where(PersonRow.active)).all()
+    # Those who left, a chunk at a time: one IN of a conglomerate's every name would pass
+    # PostgreSQL's 65,535 parameters (found by bench/month_close.py at 100,000 people).
+    left = sorted(referenced - {r.id for r in rows})
+    for first in range(0, len(left), PEOPLE_PER_QUERY):
+        rows += s.execute(select(*columns).where(PersonRow.id.in_(left[first:first + PEOPLE_PER_QUERY]))).all()
+    rows.sort(key=itemgetter(0))
+    return tuple(Person(id=pid, name=name, unit=unit, supervisor=supervisor, leader=leaders.get(unit),
+                        roles=tuple(roles or ()))
+                 for pid, name, unit, supervisor, roles in rows)
 
 
 def _complaints(s: Session, start: datetime, end: datetime) -> tuple[Complaint, ...]:

@@ -109,3 +109,23 @@ def test_month_bounds_are_shanghai_midnights():
     start, end = month_bounds("2026-12")
     assert start == datetime(2026, 11, 30, 16, tzinfo=UTC)
     assert end == datetime(2026, 12, 31, 16, tzinfo=UTC)
+
+
+def test_people_who_left_are_read_a_chunk_at_a_time(org_db, month, monkeypatch):
+    """Those the month names who have left since are read in chunks (one IN of a conglomerate's
+    every name passes PostgreSQL's 65,535 parameters): all of them, nobody twice, in id order."""
+    import scoring.facts
+    from core.org import Person as PersonRow
+
+    gone = ["zhangsan", "lisi", "xiaowang"]  # complained about, or praised, this month
+    with org_db.transaction() as s:
+        for pid in gone:
+            s.get(PersonRow, pid).active = False
+        active = sum(1 for p in s.query(PersonRow) if p.active)
+    monkeypatch.setattr(scoring.facts, "PEOPLE_PER_QUERY", 2)
+    with org_db.reading() as s:
+        facts = read_month_facts(s, "2026-11")
+    ids = [p.id for p in facts.people]
+    assert ids == sorted(ids) and len(ids) == len(set(ids)) == active + len(gone)
+    assert set(gone) <= set(ids)
+    assert next(p for p in facts.people if p.id == "zhangsan").supervisor == "qianmin"
