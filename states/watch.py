@@ -95,10 +95,15 @@ class ClockWatch:
     def break_clocks(self, clock_ids: list[int], now: datetime) -> list[dict | None]:
         """Break these clocks in one transaction, in order; None for one no longer due."""
         with self.db.transaction() as s:
-            clocks = {k.id: k for k in s.scalars(select(Clock).where(Clock.id.in_(clock_ids)))}
-            # Their complaints with history and clocks, in a few statements for the whole batch.
+            complaint_ids = set(s.scalars(select(Clock.complaint_id).where(Clock.id.in_(clock_ids))))
+            # Their complaints locked first (PostgreSQL), as a person's advance locks them: a
+            # person and the watch on the same complaint wait for each other, never deadlock.
+            # Then with history and clocks, in a few statements for the whole batch, as they are
+            # once locked.
             complaints = {c.id: c for c in s.scalars(
-                select(Complaint).where(Complaint.id.in_({k.complaint_id for k in clocks.values()})))}
+                select(Complaint).where(Complaint.id.in_(complaint_ids)).order_by(Complaint.id)
+                .with_for_update(of=Complaint))}
+            clocks = {k.id: k for k in s.scalars(select(Clock).where(Clock.id.in_(clock_ids)))}
             return [self._break(s, clocks.get(i), complaints, now) for i in clock_ids]
 
     def _break(self, s: Session, clock: Clock | None, complaints: dict[int, Complaint],

@@ -238,3 +238,63 @@ def test_a_vacant_rung_is_recorded_not_a_stuck_watch(svc, org_db, tmp_path):
     later = svc.create(window="wb-2", source="customer", category="attitude", text="y", at=at(60 * 5))
     report = ClockWatch(svc).check(at(60 * 5 + 31))
     assert [(b["complaint"], b["clock"]) for b in report.broken] == [(later["id"], "respond")]
+
+
+def test_a_person_acting_while_the_watch_breaks_the_same_complaint_never_deadlocks(svc, org_db, db_url,
+                                                                                    policy):
+    """The watch locks a batch's complaints before it touches their clocks, in the order a
+    person's advance takes them: the two wait for each other, they never deadlock (PostgreSQL
+    would kill one of them after a second). Held inside the watch's transaction, right after it
+    broke the clock, while the person acts on that complaint."""
+    from sqlalchemy import event
+
+    from core.db import Database
+    from core.errors import Conflict
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: there are no row locks to take in the wrong order")
+    c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
+    watch_db, person_db = Database(db_url), Database(db_url)
+    broke, go = threading.Event(), threading.Event()
+
+    def hold_after_the_break(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE complaint_clock") and "broken" in str(parameters) \
+                and not broke.is_set():
+            broke.set()
+            assert go.wait(timeout=30)
+
+    event.listen(watch_db.engine, "after_cursor_execute", hold_after_the_break)
+    reports, errors = [], []
+
+    def watch():
+        try:
+            reports.append(ClockWatch(ComplaintService(watch_db, policy, now=svc.now,
+                                                       listener=svc.listener)).check(at(31)))
+        except Exception as exc:  # noqa: BLE001 - the test fails with it below
+            errors.append(exc)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    assert broke.wait(timeout=30)
+    person = ComplaintService(person_db, policy, now=svc.now, listener=svc.listener)
+    outcome: list = []
+
+    def act():
+        try:
+            outcome.append(person.advance(c["id"], "verify", c["owner"], None, at(31), against="lisi"))
+        except Exception as exc:  # noqa: BLE001 - Conflict expected, anything else fails
+            outcome.append(exc)
+
+    acting = threading.Thread(target=act)
+    acting.start()
+    acting.join(timeout=1.5)  # the person now waits for the watch's lock (or is deadlocked)
+    go.set()
+    thread.join(timeout=30)
+    acting.join(timeout=30)
+    for db in (watch_db, person_db):
+        db.dispose()
+    assert errors == [] and [b["complaint"] for b in reports[0].broken] == [c["id"]]
+    # The person acted on what he saw before the escalation: told to reload, nothing half-done.
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    shown = svc.get(c["id"])
+    assert (shown["state"], shown["level"]) == ("escalated", 1)
