@@ -17,6 +17,11 @@ from sqlalchemy import create_engine, text
 from core.db import Database
 from core.migrate import upgrade_to_head
 from core.models import Base
+from tests.fuzz.counts import (  # noqa: F401 - hooks: the fuzz case counts, printed at the end
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ORG = ROOT / "config" / "org.sample.yaml"

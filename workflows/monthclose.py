@@ -65,7 +65,8 @@ class MonthCloseService:
     # ---- close and publish ---------------------------------------------------------------
 
     def close(self, month: str, by: str, *, scheduled: bool = False) -> dict:
-        """A draft; ``scheduled`` (the month-close flow only) closes as 'system'."""
+        """A draft; ``scheduled`` (the month-close flow only) closes as 'system' and answers with
+        the figures but not the people's lines (they are in the ledger; the flow reports a summary)."""
         month_bounds(month)  # refuses a malformed month
         with self.db.transaction() as s:
             if not (scheduled and by == SCHEDULE_ACTOR):  # the schedule drafts; a person publishes

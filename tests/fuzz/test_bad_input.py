@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, SAMPLE_ORG
-from tests.fuzz.conftest import tally
+from tests.fuzz.counts import tally
 
 SCALE = float(os.environ.get("JIANDU_FUZZ_SCALE", "1"))
 LOG = os.environ.get("JIANDU_FUZZ_LOG")  # a file: every CLI case, its exit code and stderr (JSON lines)
