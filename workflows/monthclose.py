@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -93,8 +94,9 @@ class MonthCloseService:
                 row.facts_digest, row.closed_by, row.closed_at = digest(row.facts), by, now
                 row.drafts = (row.drafts or 0) + 1
                 record_policy(s, self.policy, month, now)  # the version, kept whole (policy by month)
-                s.execute(delete(LedgerLine).where(LedgerLine.month == month))
-                insert_ledger(s, ledger_rows(month, scored))
+                with _big_page_cache(s):  # the previous draft's lines out, the new ones in
+                    s.execute(delete(LedgerLine).where(LedgerLine.month == month))
+                    insert_ledger(s, ledger_rows(month, scored))
                 view = self._view(row, result)
         if not scheduled:
             # A person closing reviews the draft notice at once. The schedule's draft is looked at
@@ -308,16 +310,28 @@ def insert_ledger(s: Session, rows: Iterable[tuple]) -> None:
                 copy.write_row(row)
         return
     cur = conn.connection.driver_connection.cursor()
-    usual = cur.execute("PRAGMA cache_size").fetchone()[0]
-    # A bigger page cache for the close only: the transaction's pages stay in memory instead of
-    # spilling into the WAL half-way (SQLite's default cache is 2 MB).
-    cur.execute(f"PRAGMA cache_size = -{SQLITE_CLOSE_CACHE_KB}")
     try:
         marks = ", ".join("?" * len(LEDGER_COLUMNS))
         cur.executemany(f"INSERT INTO ledger_line ({columns}) VALUES ({marks})", rows)
     finally:
-        cur.execute(f"PRAGMA cache_size = {int(usual)}")
         cur.close()
+
+
+@contextmanager
+def _big_page_cache(s: Session) -> Iterator[None]:
+    """SQLite: a bigger page cache while millions of ledger rows go out and in, so that the
+    transaction's pages stay in memory instead of spilling into the WAL half-way (the default
+    cache is 2 MB). PostgreSQL: nothing to do."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    usual = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CLOSE_CACHE_KB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(usual)}")
 
 
 def without_lines(result: dict) -> dict:
