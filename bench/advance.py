@@ -14,7 +14,7 @@ Timed, for each of verify, arrive, resolve in turn, in alternating chunks:
 * raw: the INSERT/UPDATE statements the service sent for the same step of the template complaint
   (captured with a ``before_cursor_execute`` listener), with the ids of each of the other N
   complaints put in, sent on the DBAPI connection, one commit each. Every UPDATE must hit its row.
-* raw, all statements (for the diagnosis, no goal): the same with the service's SELECTs too,
+* raw, all statements: the same with the service's SELECTs too,
   on a third set of N complaints: what the round trips cost without the ORM and the Python around.
 
 Figures: service advances/s over raw advances/s, against the writes alone and against all the

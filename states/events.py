@@ -14,6 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from states.clocks import RUNNING
+
 
 @dataclass(frozen=True)
 class ComplaintChange:
@@ -49,7 +51,7 @@ def change_of(c, event: str, from_state: str | None, actor: str, at: datetime,
         level=c.level, old_owner=old_owner, new_owner=c.owner_id, against=c.against_id,
         source=c.source, category=c.category, window=c.window_code, unit=c.unit_code, note=note,
         contact=c.contact, tracking_token=c.tracking_token,
-        dues={k.name: k.due_at for k in c.clocks if k.state == "running"})
+        dues={k.name: k.due_at for k in c.clocks if k.state == RUNNING})
 
 
 @dataclass(frozen=True)
