@@ -122,13 +122,18 @@ def _sqlite_value(v):
     return v
 
 
+def _chunks(n_open: int, broken: int):
+    """Per chunk of complaints (one commit each): (table, columns, rows) of its three tables."""
+    for first in range(1, n_open + 1, CHUNK):
+        yield zip(("complaint", "complaint_clock", "complaint_event"),
+                  (COMPLAINT_COLUMNS, CLOCK_COLUMNS, EVENT_COLUMNS),
+                  generate(n_open, broken, first, min(first + CHUNK, n_open + 1)), strict=True)
+
+
 def _executemany(raw, n_open: int, broken: int) -> None:
     cur = raw.cursor()
-    for first in range(1, n_open + 1, CHUNK):
-        for table, columns, rows in zip(("complaint", "complaint_clock", "complaint_event"),
-                                        (COMPLAINT_COLUMNS, CLOCK_COLUMNS, EVENT_COLUMNS),
-                                        generate(n_open, broken, first, min(first + CHUNK, n_open + 1)),
-                                        strict=True):
+    for tables in _chunks(n_open, broken):
+        for table, columns, rows in tables:
             cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                             [tuple(_sqlite_value(v) for v in row) for row in rows])
         raw.commit()
@@ -138,11 +143,8 @@ def _executemany(raw, n_open: int, broken: int) -> None:
 
 def _copy(raw, n_open: int, broken: int) -> None:
     cur = raw.cursor()
-    for first in range(1, n_open + 1, CHUNK):
-        for table, columns, rows in zip(("complaint", "complaint_clock", "complaint_event"),
-                                        (COMPLAINT_COLUMNS, CLOCK_COLUMNS, EVENT_COLUMNS),
-                                        generate(n_open, broken, first, min(first + CHUNK, n_open + 1)),
-                                        strict=True):
+    for tables in _chunks(n_open, broken):
+        for table, columns, rows in tables:
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

@@ -7,6 +7,7 @@ entry points, so ``states`` never imports this package.
 from __future__ import annotations
 
 from datetime import UTC
+from functools import cache, partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -78,49 +79,37 @@ class OutboxNotifier:
                 for person in dict.fromkeys(recipients)]
 
     def drafts(self, s: Session, ch: ComplaintChange) -> list[Draft]:
-        if not self._tells_anyone(s, ch):
-            return []  # most changes (arrive, a later verify) tell nobody: no reads for them
-        ctx = self._context(s, ch)
+        # Read only when a message is drafted: most changes (arrive, a later verify) tell nobody.
+        ctx = cache(partial(self._context, s, ch))
         out: list[Draft] = []
         if ch.event == "receive":
             if ch.contact:
-                out.append(draft("complaint_received", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
+                out.append(draft("complaint_received", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx(),
                                  respond_minutes=self.policy.clocks.respond_minutes))
             if ch.new_owner:
-                out.append(draft("complaint_assigned", ch.new_owner, about=ch.complaint_id, **ctx,
-                                 name=ctx["names"].get(ch.new_owner, ch.new_owner), **self._dues(ch)))
+                out.append(draft("complaint_assigned", ch.new_owner, about=ch.complaint_id, **ctx(),
+                                 name=ctx()["names"].get(ch.new_owner, ch.new_owner), **self._dues(ch)))
         elif ch.event == "escalate":
             staff = [p for p in (ch.old_owner, ch.new_owner) if p]
             staff += [p.id for p in with_role(s, "president_office")]
             escalation_due = self._due(ch, "escalation")
             for person in dict.fromkeys(staff):
-                out.append(draft("complaint_escalated", person, about=ch.complaint_id, **ctx, audience="staff",
+                out.append(draft("complaint_escalated", person, about=ch.complaint_id, **ctx(), audience="staff",
                                  escalation_due=escalation_due))
             if ch.contact:
-                out.append(draft("complaint_escalated", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
+                out.append(draft("complaint_escalated", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx(),
                                  audience="complainant", escalation_due=escalation_due))
         elif ch.event == "resolve" and ch.contact:
-            out.append(draft("complaint_resolved", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx,
-                             rating_url=f"{ctx['tracking_url']}#rate"))
-        elif ch.event == "verify":  # the person's first criticised complaint this month
+            out.append(draft("complaint_resolved", COMPLAINANT, about=ch.complaint_id, contact=ch.contact, **ctx(),
+                             rating_url=f"{ctx()['tracking_url']}#rate"))
+        elif ch.event == "verify" and self._first_criticised(s, ch):
             person = s.get(Person, ch.against)
             supervisor = person.supervisor_id if person else None
             for recipient in dict.fromkeys(p for p in (ch.against, supervisor) if p):
-                out.append(draft("criticism_notice", recipient, about=ch.complaint_id, **ctx,
-                                 person_name=ctx["names"].get(ch.against, ch.against),
-                                 supervisor_name=ctx["names"].get(supervisor, supervisor or "—")))
+                out.append(draft("criticism_notice", recipient, about=ch.complaint_id, **ctx(),
+                                 person_name=ctx()["names"].get(ch.against, ch.against),
+                                 supervisor_name=ctx()["names"].get(supervisor, supervisor or "—")))
         return out
-
-    def _tells_anyone(self, s: Session, ch: ComplaintChange) -> bool:
-        if ch.event == "receive":
-            return bool(ch.contact or ch.new_owner)
-        if ch.event == "escalate":
-            return True
-        if ch.event == "resolve":
-            return bool(ch.contact)
-        if ch.event == "verify":
-            return self._first_criticised(s, ch)
-        return False
 
     # ---- the facts a message needs -------------------------------------------------------
 
