@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -240,6 +241,23 @@ def test_a_vacant_rung_is_recorded_not_a_stuck_watch(svc, org_db, tmp_path):
     assert [(b["complaint"], b["clock"]) for b in report.broken] == [(later["id"], "respond")]
 
 
+def waiting_for_a_lock(checker_of, thread: threading.Thread, timeout: float = 120) -> None:
+    """Until some backend of this database waits for a lock, or ``thread`` ended (a deadlock
+    PostgreSQL broke); polled, not slept: a loaded machine gets there late."""
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + timeout
+    with checker_of.engine.connect() as conn:
+        while thread.is_alive():
+            waiting = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                        "AND datname = current_database()")).scalar()
+            conn.rollback()
+            if waiting:
+                return
+            assert time.monotonic() < deadline, "the person never waited for the watch's lock"
+            time.sleep(0.02)
+
+
 def test_a_person_acting_while_the_watch_breaks_the_same_complaint_never_deadlocks(svc, org_db, db_url,
                                                                                     policy):
     """The watch locks a batch's complaints before it touches their clocks, in the order a
@@ -287,7 +305,7 @@ def test_a_person_acting_while_the_watch_breaks_the_same_complaint_never_deadloc
 
     acting = threading.Thread(target=act)
     acting.start()
-    acting.join(timeout=1.5)  # the person now waits for the watch's lock (or is deadlocked)
+    waiting_for_a_lock(person_db, acting)  # the person now waits for the watch's lock (or is deadlocked)
     go.set()
     thread.join(timeout=30)
     acting.join(timeout=30)

@@ -47,7 +47,7 @@ def new_page(browser, request, tmp_path):
 
     def make(**options):
         context = browser.new_context(**({"locale": "zh-CN"} | options))
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(60_000)  # generous: a loaded machine renders late
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
