@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.org import Person
 from core.timeutil import BUSINESS_TZ
 from notifications.models import SENT, OutboxMessage
 from scoring.models import MonthClose
@@ -49,15 +50,22 @@ def test_the_flows_keep_the_clocks_deliver_and_draft(runtime):
     assert [(b["complaint"], b["clock"], b["level"]) for b in report["broken"]] == [(c["id"], "respond", 1)]
     assert clock_watch(now=(T0 + timedelta(minutes=31)).isoformat())["broken"] == []  # idempotent
     sent = dispatch_outbox(now=(T0 + timedelta(minutes=32)).isoformat())
-    assert sent["sent"] >= 5 and sent["pending"] == 0
+    assert sent == {"sent": 6, "failed": 0, "pending": 0, "dead": 0}
     with runtime.db.reading() as s:
-        assert all(m.status == SENT for m in s.scalars(select(OutboxMessage)))
+        delivered = [(m.kind, m.recipient, m.status)
+                     for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    owner, complainant = report["broken"][0]["owner"], f"complainant:{c['id']}"
+    assert delivered == [("complaint_received", complainant, SENT), ("complaint_assigned", owner, SENT),
+                         *[("complaint_escalated", who, SENT) for who in (owner, "zhouhua", "wuqing", complainant)]]
     this_month = current_month(datetime.now(UTC))  # a plan is for a month not yet over
     plan = spot_check_plan(month=this_month, seed=7)
     assert plan["checks"] == 9 and spot_check_plan(month=this_month, seed=7)["created"] is False
     draft = month_close(month="2026-11")
+    with runtime.db.reading() as s:
+        everyone = s.scalar(select(func.count()).select_from(Person).where(Person.active.is_(True)))
+    assert everyone == 28  # the sample organisation: each active person has his month
     assert draft == {"month": "2026-11", "status": "draft", "drafts": 1,
-                     "policy_version": runtime.policy.version, "people": draft["people"]}
+                     "policy_version": runtime.policy.version, "people": everyone}
     with runtime.db.reading() as s:
         assert s.get(MonthClose, "2026-11").closed_by == "system"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,8 +19,6 @@ from core.calendar import (
     load_calendar,
     parse_calendar,
 )
-
-holidays = pytest.importorskip("holidays")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_HOURS = ["08:00-12:00", "13:30-17:30"]

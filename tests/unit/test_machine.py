@@ -8,11 +8,13 @@ from states.machine import (
     EVENTS,
     SYSTEM,
     TOP_LEVEL,
+    TRANSITIONS,
     Actor,
     Lifecycle,
     allowed_events,
     fire,
     mermaid,
+    not_the_accused,
     refusal,
 )
 
@@ -94,7 +96,12 @@ def test_the_accused_never_acts():
     for state in ("received", "verified", "on_site", "escalated"):
         for event in EVENTS:
             reason = refusal(life(state), event, accused)
-            assert reason is not None
+            if any(t["source"] == state and t["trigger"] == event for t in TRANSITIONS):
+                # a transition from here: refused for being the accused, before anything else
+                assert reason == not_the_accused(life(state), accused), (state, event, reason)
+                assert "被投诉人" in reason
+            else:
+                assert "不允许" in reason, (state, event, reason)
 
 
 def test_only_the_owner_or_a_higher_rung_acts():
