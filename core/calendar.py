@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.errors import CalendarError
 from core.validation import first_problem
 
 DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parent.parent / "config" / "calendar.toml"
@@ -40,10 +41,6 @@ CALENDAR_NAMES = ("all_hours", "business")
 _MAX_IDLE_DAYS = 366
 
 DayKind = Literal["holiday", "workday"]
-
-
-class CalendarError(ValueError):
-    """The calendar file or name cannot be used; the message names the key at fault."""
 
 
 class WorkdayLookup(Protocol):

@@ -2,7 +2,10 @@
 
     JianduError                 a request we refuse, with a one-line reason (exit 2, HTTP 4xx)
     ├── InvalidInput            malformed or unknown input: a field, a time, a file (422)
-    │   └── OrgFileError        the organisation file at a given line
+    │   ├── OrgFileError        the organisation file at a given line
+    │   ├── PolicyError         a policy file or draft (core/policy.py), the key at fault
+    │   ├── CalendarError       the calendar file or a calendar's name (core/calendar.py)
+    │   └── FactsError          a month's facts as JSON (scoring/facts_json.py), the field at fault
     ├── NotFound                an unknown complaint, window or person (404)
     ├── Refused                 a transition the state or the actor does not allow (409)
     ├── Conflict                someone else changed it first (409)
@@ -26,6 +29,18 @@ class InvalidInput(JianduError):
 
 class OrgFileError(InvalidInput):
     pass
+
+
+class PolicyError(InvalidInput):
+    """The policy file cannot be used; the message names the key at fault."""
+
+
+class CalendarError(InvalidInput):
+    """The calendar file or name cannot be used; the message names the key at fault."""
+
+
+class FactsError(InvalidInput):
+    """The facts cannot be scored; the message names the field at fault."""
 
 
 class NotFound(JianduError):

@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from annotated_types import Le
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from core.errors import PolicyError
 from core.validation import first_problem
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
@@ -29,10 +30,6 @@ Source = Literal["customer", "coordination", "spot_check"]
 # overflow a float and a clock's minutes a timedelta (a pasted what-if draft is scored as it is).
 NUMBER_MAX = 10**9
 StrictInt = Annotated[int, Strict(), Le(NUMBER_MAX)]
-
-
-class PolicyError(ValueError):
-    """The policy file cannot be used; the message names the key at fault."""
 
 
 class _Strict(BaseModel):

@@ -505,10 +505,10 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """按月计分（无需数据库）/ score one month from a facts file; needs no database."""
+    from core.errors import FactsError
     from core.policy import load_policy
     from jiandu.render import score_text
     from scoring import parse_facts, result_to_json, score_month
-    from scoring.facts_json import FactsError
 
     try:
         data = json.loads(facts.read_text(encoding="utf-8"))
@@ -548,10 +548,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fail_from(exc: Exception) -> int:
     from core.errors import JianduError
-    from core.policy import PolicyError
-    from scoring.facts_json import FactsError
 
-    if isinstance(exc, JianduError | PolicyError | FactsError):
+    if isinstance(exc, JianduError):
         return _fail(str(exc), 2)
     try:
         from sqlalchemy.exc import OperationalError

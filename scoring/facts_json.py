@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
+from core.errors import FactsError
 from core.policy import BasePoints, Source
 from scoring.model import (
     Adjustment,
@@ -37,10 +38,6 @@ TOP_KEYS = (
 HISTORY_KEYS = ("stars", "worst")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 POINTS_MAX = 2**31 - 1
-
-
-class FactsError(ValueError):
-    """The facts cannot be scored; the message names the field at fault."""
 
 
 def _fail(where: str, why: str) -> FactsError:

@@ -53,11 +53,7 @@ class PolicyService:
     def whatif_text(self, month: str, text: str, where: str = "政策草案 / draft policy") -> dict:
         """The same with the draft given as TOML text (pasted or uploaded on the month page)."""
         month_bounds(month)
-        try:
-            draft = policy_from_text(text, where)
-        except PolicyError as exc:
-            raise InvalidInput(str(exc)) from None
-        return self._whatif(month, draft, where)
+        return self._whatif(month, policy_from_text(text, where), where)
 
     def _whatif(self, month: str, draft: Policy, where: str) -> dict:
         with self.db.reading() as s:

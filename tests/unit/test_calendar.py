@@ -19,6 +19,7 @@ from core.calendar import (
     load_calendar,
     parse_calendar,
 )
+from core.errors import InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_HOURS = ["08:00-12:00", "13:30-17:30"]
@@ -234,7 +235,7 @@ def test_malformed_file_is_refused_naming_the_key(tmp_path, text, key):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CalendarError, match=key) as caught:
         load_calendar(path)
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, InvalidInput)  # in the error tree: exit 2, HTTP 422
     assert str(path) in str(caught.value)
 
 

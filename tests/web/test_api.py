@@ -116,3 +116,24 @@ def test_window_staff_file_only_customer_complaints(client, token, runtime):
     for extra in ({"source": "spot_check"}, {"against": "xiaowang"}):
         assert client.post("/api/complaints", json={**NEW, **extra}, headers=staff).status_code == 403
     assert len(runtime.complaints().list()) == 1
+
+
+@pytest.mark.parametrize("module, error", [("core.policy", "PolicyError"), ("core.calendar", "CalendarError"),
+                                           ("scoring.facts_json", "FactsError")])
+def test_a_settings_file_refusal_is_422_on_the_api_and_the_console(client, token, monkeypatch, module, error):
+    """The policy, calendar and facts refusals are in the error tree: a named 422, never a 500."""
+    import importlib
+
+    from states.service import ComplaintService
+    from tests.web.conftest import login
+
+    def refuse(*args, **kwargs):
+        raise getattr(importlib.import_module(module), error)("config/x.toml: hours: opens must be before it closes")
+
+    monkeypatch.setattr(ComplaintService, "list", refuse)
+    reply = client.get("/api/complaints", headers=token("wuqing"))
+    assert reply.status_code == 422
+    assert reply.json() == {"detail": "config/x.toml: hours: opens must be before it closes"}
+    login(client, "wuqing")
+    page = client.get("/complaints")
+    assert page.status_code == 422 and "opens must be before it closes" in page.text
