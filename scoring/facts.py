@@ -14,10 +14,12 @@ from operator import itemgetter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidInput
 from core.memory import without_cyclic_gc
 from core.org import Person as PersonRow
 from core.org import Unit
 from core.timeutil import BUSINESS_TZ, month_bounds
+from scoring.facts_json import FactsError, check_people
 from scoring.model import Adjustment, Breach, Complaint, MonthFacts, Person
 from scoring.models import Adjustment as AdjustmentRow
 from scoring.models import MonthOutcome, Praise, StarNomination
@@ -47,9 +49,15 @@ def _read_month_facts(s: Session, month: str) -> MonthFacts:
     # Anyone the month's facts name, even if he has left since (the facts must parse back).
     referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
                   | {a.person for a in adjustments} | set(praise) | set(nominations.values()))
+    people = _people(s, referenced)
+    try:  # a clock's owner is a bare id (no foreign key): one naming nobody would score a ghost
+        check_people({p.id for p in people}, breaches, adjustments)
+    except FactsError as exc:
+        raise InvalidInput(f"{month} facts: {exc}; 记录所指人员不在组织中 / a record names nobody "
+                           "in the organisation") from None
     return MonthFacts(
         month=month,
-        people=_people(s, referenced),
+        people=people,
         complaints=complaints,
         breaches=breaches,
         adjustments=adjustments,

@@ -138,6 +138,7 @@ def parse_facts(data: Any) -> MonthFacts:
     complaints = _complaints(_list(data.get("complaints"), "complaints"), by_id, ym)
     breaches = _breaches(_list(data.get("breaches"), "breaches"), ym)
     adjustments = _adjustments(_list(data.get("adjustments"), "adjustments"))
+    check_people(by_id, breaches, adjustments)
 
     praise = {}
     for pid, value in _object(data.get("praise"), "praise").items():
@@ -171,6 +172,17 @@ def parse_facts(data: Any) -> MonthFacts:
         star_history=_history(history.get("stars"), "history.stars"),
         worst_history=_history(history.get("worst"), "history.worst"),
     )
+
+
+def check_people(people: dict[str, Person] | set[str], breaches, adjustments) -> None:
+    """Refuse a breach or an adjustment of someone not in ``people``: the engine would give that
+    id a result of its own, a ghost printed as a person. The database reader checks the same."""
+    for i, b in enumerate(breaches):
+        if b.owner not in people:
+            raise _fail(f"breaches[{i}].owner", f"unknown person {b.owner!r} 未知人员 ({_key(b.id)})")
+    for i, a in enumerate(adjustments):
+        if a.person not in people:
+            raise _fail(f"adjustments[{i}].person", f"unknown person {a.person!r} 未知人员 ({_key(a.corrects)})")
 
 
 def _people(items: list) -> list[Person]:

@@ -62,7 +62,8 @@ def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
     tallies = {pid: _Tally(pid) for pid in people}
 
     def tally_of(pid: str) -> _Tally:
-        # A supervisor, leader or owner absent from ``people`` still gets his ledger.
+        # A supervisor or leader snapshot absent from ``people`` still gets his ledger
+        # (owners and adjustments are checked against ``people`` when the facts are read).
         t = tallies.get(pid)
         if t is None:
             t = tallies[pid] = _Tally(pid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 
@@ -121,6 +122,26 @@ def test_publish_refuses_a_stale_draft(cli):
     assert "changed since the draft" in cli(*publish, expect=2)
     cli("month", "close", "2026-11", "--by", "wuqing", "--json")
     assert cli(*publish, "--json")["status"] == "published"
+
+
+def test_a_broken_clock_of_nobody_in_the_directory_refuses_the_close(cli, db_url):
+    """A clock's owner is a bare id (no foreign key): one naming nobody would score a ghost row."""
+    from core.db import Database
+    from scoring.models import MonthClose
+    from states.models import Clock
+
+    replay_november(cli)
+    db = Database(db_url)
+    at = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+    with db.transaction() as s:
+        s.add(Clock(complaint_id=1, name="respond", owner_id="ghost", level=0, started_at=at, due_at=at,
+                    state="broken", ended_at=at))
+    err = cli("month", "close", "2026-11", "--by", "wuqing", expect=2)
+    assert re.search(r"breaches\[\d+\]\.owner: unknown person 'ghost' .*\(k\d+\)", err), err
+    assert len(err.strip().splitlines()) == 1
+    with db.reading() as s:  # nothing half-written
+        assert s.get(MonthClose, "2026-11") is None
+        assert s.scalar(select(func.count()).select_from(LedgerLine)) == 0
 
 
 def test_nominations_and_praise_are_checked(org_db, policy, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -91,6 +92,9 @@ def test_good_facts_parse():
         ("adjustments/0/points", "5", "adjustments[0].points: not an integer"),
         ("adjustments/0/corrects", "del", "adjustments[0].corrects: not a non-empty string"),
         ("adjustments/0/person", None, "adjustments[0].person: not a non-empty string"),
+        # A breach or an adjustment of someone not in people would print his id as a person.
+        ("adjustments/0/person", "gone", "adjustments[0].person: unknown person 'gone'"),
+        ("breaches/0/owner", "ghost", "breaches[0].owner: unknown person 'ghost'"),
     ],
 )
 def test_refused_naming_the_field(path, value, message):
@@ -99,6 +103,20 @@ def test_refused_naming_the_field(path, value, message):
     text = str(exc.value)
     assert message in text
     assert "\n" not in text
+
+
+def test_score_refuses_a_ghost_in_the_third_adjustment_exit_2(tmp_path, capsys):
+    from jiandu.cli import main
+
+    data = good()
+    data["adjustments"] += [{"person": "b", "points": 1, "corrects": "2026-10/c8"},
+                            {"person": "ghost", "points": 3, "corrects": "2026-10/c9"}]
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["score", "--facts", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing printed as a result
+    assert "adjustments[2].person: unknown person 'ghost'" in err and len(err.strip().splitlines()) == 1
 
 
 def test_facts_must_be_an_object():

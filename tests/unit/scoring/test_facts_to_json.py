@@ -67,7 +67,7 @@ def facts_json(draw) -> dict:
         complaints.append(c)
     breaches = []
     for i in range(draw(st.integers(0, 4))):
-        b = {"id": f"b{i}", "owner": draw(ids)}
+        b = {"id": f"b{i}", "owner": draw(st.sampled_from(pids))}  # a person of the month
         for key, values in (("complaint", st.sampled_from(["c0", "c9"])),
                             ("clock", st.sampled_from(["respond", "resolve", "spot_check"])), ("at", times())):
             if draw(st.booleans()):
@@ -85,7 +85,8 @@ def facts_json(draw) -> dict:
         "adjustments": [{"person": p, "points": n, "corrects": f"2026-10/c{i}",
                          **({"reason": r} if r is not None else {})}
                         for i, (p, n, r) in enumerate(draw(st.lists(st.tuples(
-                            ids, st.integers(-9, 9), st.one_of(st.none(), st.text(min_size=1, max_size=3))),
+                            st.sampled_from(pids), st.integers(-9, 9),
+                            st.one_of(st.none(), st.text(min_size=1, max_size=3))),
                             max_size=2)))],
     }
     for key in ("complaints", "breaches", "praise", "nominations", "history", "adjustments"):
@@ -126,14 +127,14 @@ def test_the_sample_and_the_worked_examples():
 
 
 def test_defaults_are_written_out():
-    facts = parse_facts({"month": MONTH, "people": [{"id": "a", "supervisor": "li"}],
+    facts = parse_facts({"month": MONTH, "people": [{"id": "a", "supervisor": "li"}, {"id": "li"}],
                          "complaints": [{"id": "c1", "against": "a", "source": "customer", "category": "other",
                                          "verified_at": "2026-11-03T10:00:00", "leader": None}],
                          "breaches": [{"id": "b1", "owner": "li"}],
                          "adjustments": [{"person": "a", "points": -1, "corrects": "2026-10/c1"}]})
     data = facts_to_json(facts)
-    assert data["people"] == [{"id": "a", "name": "a", "unit": None, "supervisor": "li", "leader": None,
-                               "roles": ["staff"]}]
+    assert data["people"][0] == {"id": "a", "name": "a", "unit": None, "supervisor": "li", "leader": None,
+                                 "roles": ["staff"]}
     assert data["complaints"][0] == {"id": "c1", "against": "a", "source": "customer", "category": "other",
                                      "verified_at": "2026-11-03T10:00:00+08:00", "supervisor": "li", "leader": None}
     assert data["breaches"] == [{"id": "b1", "owner": "li", "complaint": None, "clock": None, "at": None}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring import rules
+from scoring import FactsError, rules
 from tests.unit.scoring.helpers import (
     complaint,
     default_policy,
@@ -226,11 +226,11 @@ def test_adjustment(points, deductions, score_):
     assert (a["deductions"], a["score"]) == (deductions, score_)
 
 
-def test_adjustment_for_someone_absent_gets_an_entry():
+def test_adjustment_for_someone_absent_is_refused():
     data = facts(people=[person("a")],
                  adjustments=[{"person": "gone", "points": -3, "corrects": "2026-10/c1"}])
-    gone = score(data)["people"]["gone"]
-    assert (gone["unit"], gone["deductions"], gone["score"]) == (None, -3, 103)
+    with pytest.raises(FactsError, match=r"^adjustments\[0\]\.person: unknown person 'gone'"):
+        score(data)
 
 
 @pytest.mark.parametrize(
