@@ -6,10 +6,6 @@ from jiandu.web.charts import bar_chart, line_chart
 from jiandu.web.i18n import translator
 
 
-def _pct(value):
-    return None if value is None else round(value * 100, 1)
-
-
 def dashboard_charts(d: dict, lang: str) -> list[str]:
     t = translator(lang)
     months = d["months"]
@@ -18,11 +14,12 @@ def dashboard_charts(d: dict, lang: str) -> list[str]:
     return [
         bar_chart(t("各单位每月投诉数", "Complaints per unit and month"), months, per_unit,
                   unit=t("件", "")),
+        # The rates are shares in 0..1: line_chart(percent=True) scales them to percent itself.
         line_chart(t("各项比率趋势", "Rates over the months"), months, [
-            (t("时限遵守率", "clocks kept"), [_pct(r["clocks_kept_pct"]) for r in trend]),
-            (t("及时回复率", "response"), [_pct(r["response_rate"]) for r in trend]),
-            (t("按时处理率", "resolution"), [_pct(r["resolution_rate"]) for r in trend]),
-            (t("满意率", "satisfaction"), [_pct(r["satisfaction_rate"]) for r in trend]),
+            (t("时限遵守率", "clocks kept"), [r["clocks_kept_pct"] for r in trend]),
+            (t("及时回复率", "response"), [r["response_rate"] for r in trend]),
+            (t("按时处理率", "resolution"), [r["resolution_rate"] for r in trend]),
+            (t("满意率", "satisfaction"), [r["satisfaction_rate"] for r in trend]),
         ], percent=True),
         bar_chart(t("每月受理、核实、处理", "Received, verified, resolved per month"), months, [
             (t("受理", "received"), [r["received"] for r in trend]),

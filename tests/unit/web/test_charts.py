@@ -83,3 +83,20 @@ def test_long_chinese_labels_are_slanted_not_overlapping():
     assert len(labels) == 7 and all(t.get("transform", "").startswith("rotate(") for t in labels)
     short = parse(bar_chart("各月", MONTHS, [("受理", [1, 2, 3])]))
     assert not any(t.get("transform") for t in short.findall(".//svg:text[@class='label']", NS))
+
+
+def test_dashboard_rates_of_one_are_drawn_and_labelled_100_percent_for_every_series():
+    from jiandu.web.dashboard_view import dashboard_charts
+
+    rates = dict.fromkeys(("clocks_kept_pct", "response_rate", "resolution_rate", "satisfaction_rate"), 1.0)
+    figures = {"months": ["2026-12"], "units": [], "per_unit_month": {},
+               "trend": [{"month": "2026-12", "received": 1, "verified": 1, "resolved": 1, **rates}]}
+    for lang in ("zh", "en"):
+        root = parse(dashboard_charts(figures, lang)[1])
+        ticks = {t.text: float(t.get("y")) for t in root.findall(".//svg:text[@class='tick']", NS)}
+        points = root.findall(".//svg:circle[@class='point']", NS)
+        assert len(points) == 4  # one per series
+        for point in points:
+            assert float(point.get("cy")) == pytest.approx(ticks["100%"] - 4)  # a tick's text sits 4 below its line
+            assert point.find("svg:title", NS).text.endswith(": 100%")
+        assert [t.text for t in root.findall(".//svg:text[@class='value']", NS)] == ["100%"] * 4
