@@ -31,10 +31,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.defaults import default_file
 from core.errors import CalendarError
 from core.validation import first_problem
 
-DEFAULT_CALENDAR_PATH = Path(__file__).resolve().parent.parent / "config" / "calendar.toml"
+DEFAULT_CALENDAR_PATH = default_file("calendar.toml")
 CALENDAR_NAMES = ("all_hours", "business")
 
 # A safety stop: this many consecutive non-working days means a broken table.
@@ -256,11 +257,14 @@ def _china_holidays() -> WorkdayLookup:
 
 @functools.cache
 def _default_business() -> BusinessCalendar:
-    return load_calendar()
+    from core.settings import get_settings  # JIANDU_CALENDAR_PATH, read once like the file
+
+    return load_calendar(get_settings().calendar_path)
 
 
 def calendar_for(name: str) -> AllHours | BusinessCalendar:
-    """The calendar a window's clocks run on: "all_hours" or "business" (the default file, read once)."""
+    """The calendar a window's clocks run on: "all_hours" or "business" (JIANDU_CALENDAR_PATH, default
+    config/calendar.toml; read once per process)."""
     if name == "all_hours":
         return AllHours()
     if name == "business":

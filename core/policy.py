@@ -18,10 +18,11 @@ from typing import Annotated, Literal
 from annotated_types import Le
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from core.defaults import default_file
 from core.errors import PolicyError
 from core.validation import first_problem
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
+DEFAULT_POLICY_PATH = default_file("policy.toml")
 
 Source = Literal["customer", "coordination", "spot_check"]
 
