@@ -24,3 +24,13 @@ def upgrade_to_head(db: Database) -> None:
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+def schema_revision(db: Database) -> tuple[str | None, str]:
+    """(the database's schema revision, the newest this code knows): one round trip to the database."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision(), head

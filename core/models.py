@@ -2,6 +2,7 @@
 
 from core.accounts import Account, ApiToken
 from core.db import Base
+from core.heartbeat import JobRun
 from core.org import OrgLoad, Person, Position, Unit, Window
 from core.policyrecord import PolicyRecord
 from notifications.models import OutboxMessage
@@ -11,6 +12,6 @@ from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, Comp
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
-           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "LedgerLine", "MonthClose", "MonthOutcome", "OrgLoad",
-           "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck", "SpotCheckPlan",
-           "StarNomination", "Unit", "Window"]
+           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "JobRun", "LedgerLine", "MonthClose",
+           "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck",
+           "SpotCheckPlan", "StarNomination", "Unit", "Window"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from core.defaults import default_file
 
 
 def _default_database_url() -> str:
@@ -22,10 +22,13 @@ class Settings(BaseSettings):
 
     # SQLite file under ./var by default; production: postgresql+psycopg://user@host/db
     database_url: str = ""
-    policy_path: Path = PROJECT_ROOT / "config" / "policy.toml"
-    sample_org_path: Path = PROJECT_ROOT / "config" / "org.sample.yaml"
-    # The business time zone: months, display, and times given without an offset.
-    timezone: str = "Asia/Shanghai"
+    # The shipped defaults (config/ of the checkout, or inside the installed package).
+    policy_path: Path = default_file("policy.toml")
+    calendar_path: Path = default_file("calendar.toml")  # the "business" calendar, read once per process
+    sample_org_path: Path = default_file("org.sample.yaml")
+    # No time-zone setting: the business zone is Asia/Shanghai by the regulation (a month is a
+    # calendar month there, rules.md §4), fixed in core.timeutil, prefect.yaml's crons and the
+    # calendar file; a setting could only disagree with the months already closed.
 
     # ---- notifications ----
     # Apprise URLs by recipient: a person id, "role:<role>" or "*" (everyone else).
@@ -58,8 +61,11 @@ class Settings(BaseSettings):
     # Demo mode (`make run`): accounts for the sample people, listed on the login page.
     demo: bool = False
     demo_password: str = "jiandu-demo"
+    # Wrong passwords in a row before an account waits login_lock_seconds.
     login_max_failures: int = 5
     login_lock_seconds: int = 300
+    # GET /metrics answers a scraper sending "Authorization: Bearer <this>"; empty: /metrics is off.
+    metrics_token: str = ""
 
     def resolved_database_url(self) -> str:
         return self.database_url or _default_database_url()

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import JianduError
+from core.heartbeat import CLOCK_WATCH, record_run
 from core.org import ladder_owner
 from core.timeutil import as_utc, local_iso
 from states.clocks import BROKEN, CLOCK_LABELS, RUNNING, next_warning, warned_percent
@@ -61,6 +62,7 @@ class ClockWatch:
             for first in range(0, len(due), self.per_transaction):
                 self._break_batch(due[first:first + self.per_transaction], now, report)
         report.warned = self.warn(now)
+        record_run(self.db, CLOCK_WATCH, self.service.now(), now, len(report.broken))
         return report
 
     def _break_batch(self, clock_ids: list[int], now: datetime, report: WatchReport) -> None:

@@ -3,6 +3,7 @@
     /            the supervisor console (login)      /api/...   the API (bearer tokens, OpenAPI)
     /w/<window>  a window's public intake form       /t/<token> the complainant's tracking page
     /boards      commitment boards                   /notices   published month notices
+    /healthz     liveness  ·  /readyz readiness (the database)  ·  /metrics Prometheus (a token)
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=runtime.settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from jiandu.web import api, appeals, console, months, public
+    from jiandu.web import api, appeals, console, metrics, months, public
 
     app.include_router(api.router)
+    app.include_router(metrics.router)
     app.include_router(appeals.router)
     app.include_router(public.router)
     app.include_router(console.router)
@@ -50,14 +52,37 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
-        """For load balancers: the process answers (no database round trip)."""
+        """Liveness, for a service manager: the process answers (no database round trip)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness, for a load balancer: the database answers and has this code's schema."""
+        return _readiness(runtime)
 
     if runtime.settings.demo:
         from jiandu.web.demo_accounts import ensure_demo_accounts
 
         ensure_demo_accounts(runtime)
     return app
+
+
+def _readiness(runtime: Runtime) -> JSONResponse:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.migrate import schema_revision
+
+    try:
+        current, head = schema_revision(runtime.db)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return JSONResponse({"status": "unavailable", "detail": f"数据库不可用 / database unavailable: {reason}"},
+                            status_code=503)
+    if current != head:
+        return JSONResponse({"status": "unavailable", "schema": current, "expected": head,
+                             "detail": f"数据库结构不是最新 / schema {current} is not {head}: run jiandu init"},
+                            status_code=503)
+    return JSONResponse({"status": "ready", "schema": current})
 
 
 def _is_api(request: Request) -> bool:
