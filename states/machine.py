@@ -14,7 +14,7 @@ One shared machine drives short-lived :class:`Lifecycle` objects (measured
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from transitions import Machine
@@ -38,8 +38,11 @@ EVENT_LABELS = {
     "verify": "核实", "arrive": "到场", "resolve": "处理完毕", "dismiss": "驳回", "escalate": "升级",
 }
 EVENTS = tuple(EVENT_LABELS)
-# Rows of the history that are not machine events: intake, the watch's breaks at the top, incidents.
-OTHER_HISTORY_LABELS = {"receive": "受理", "break": "超时（已至最高层级）", "incident_open": "质量事故上报"}
+# Rows of the history that are not machine events: intake, the watch's breaks at the top, incidents,
+# and naming (or renaming) the person complained about, a step of its own.
+AGAINST = "against"
+OTHER_HISTORY_LABELS = {"receive": "受理", "break": "超时（已至最高层级）", "incident_open": "质量事故上报",
+                        AGAINST: "指定被投诉人"}
 
 
 def history_label(event: str) -> str:
@@ -108,7 +111,7 @@ def against_set(c: Lifecycle, a: Actor) -> str | None:
 
 def no_conflict_of_interest(c: Lifecycle, a: Actor) -> str | None:
     if c.against_unit and c.against_unit in a.heads:
-        return ("监督员不得核实本部门员工的投诉 / a supervisor does not verify a complaint "
+        return ("监督员不得处理本部门员工的投诉 / a supervisor does not verify or dismiss a complaint "
                 "against staff of the unit he heads")
     return None
 
@@ -151,10 +154,12 @@ TRANSITIONS: list[dict] = [
     {"trigger": "resolve", "source": "on_site", "dest": "resolved", "guards": [*ACT, no_open_incident]},
     {"trigger": "resolve", "source": "escalated", "dest": "resolved",
      "guards": [*ACT, arrived_first, no_open_incident]},
-    {"trigger": "dismiss", "source": "received", "dest": "dismissed", "guards": ACT},
+    # Dismissing is judging the complaint, as verifying is: never by the head of the accused's unit.
+    {"trigger": "dismiss", "source": "received", "dest": "dismissed",
+     "guards": [*ACT, no_conflict_of_interest]},
     # Only an unverified complaint is dismissed (as from received); an open incident first closes.
     {"trigger": "dismiss", "source": "escalated", "dest": "dismissed",
-     "guards": [*ACT, not_yet_verified, no_open_incident]},
+     "guards": [*ACT, not_yet_verified, no_open_incident, no_conflict_of_interest]},
     # Example C: came on site before anyone verified; verifying now keeps him on site.
     {"trigger": "verify", "source": "on_site", "dest": "on_site",
      "guards": [*ACT, not_yet_verified, against_set, no_conflict_of_interest]},
@@ -211,8 +216,33 @@ def refusal(c: Lifecycle, event: str, actor: Actor | None) -> str | None:
     return None
 
 
+# Who the complaint is against is an input of verify (the form and --against ask for it), not
+# part of the state: a complaint naming nobody yet still allows verify.
+_TO_BE_NAMED = "?"
+
+
 def allowed_events(c: Lifecycle, actor: Actor | None = None) -> list[str]:
-    return [e for e in EVENTS if refusal(c, e, actor) is None]
+    """The events this state allows; with ``actor``, those he may fire now."""
+    probe = c if c.against else replace(c, against=_TO_BE_NAMED)
+    return [e for e in EVENTS if refusal(probe, e, actor) is None]
+
+
+def against_change_refusal(c: Lifecycle, against: str, against_unit: str | None,
+                           actor: Actor) -> str | None:
+    """Why ``actor`` may not name ``against`` as the person complained about, or None.
+
+    Judged on the complaint as it was and as it will be: neither the accused, old or new, nor the
+    head of either's unit renames; only the owner or a higher rung, and only before verification
+    (the reporting line that shares the penalty is fixed then)."""
+    if c.verified:
+        return "核实后不可更改被投诉人 / 'against' is fixed once verified"
+    renamed = replace(c, against=against, against_unit=against_unit)
+    for life in (c, renamed):
+        for guard in (not_the_accused, no_conflict_of_interest):
+            reason = guard(life, actor)
+            if reason:
+                return reason
+    return owner_or_higher(c, actor)
 
 
 def fire(c: Lifecycle, event: str, actor: Actor) -> str:

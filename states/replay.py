@@ -20,7 +20,7 @@ from datetime import datetime
 
 from core.policy import Clocks, IncidentStep
 from states import clocks as rules
-from states.machine import SYSTEM, TOP_LEVEL, Actor, Lifecycle, fire, refusal
+from states.machine import AGAINST, SYSTEM, TOP_LEVEL, Actor, Lifecycle, against_change_refusal, fire, refusal
 
 INCIDENT = "incident:"  # the step clocks' and step events' prefix (states.incident.PREFIX)
 BREAK = "break"  # the watch broke a clock with no rung to escalate to (states.watch)
@@ -140,6 +140,8 @@ class _Replay:
                 self._incident_step(step, i)
             elif step.event == BREAK:
                 self._break(step, i)
+            elif step.event == AGAINST:
+                self._name_against(step, i)
             else:
                 self._machine(step, i)
         self.out.state, self.out.level = self.life.state, self.life.level
@@ -152,14 +154,27 @@ class _Replay:
         out, life = self.out, self.life
         out.received_at = step.at
         life.state, life.level, life.owner = "received", 0, step.owner
-        self._take_against(step)
+        self._take_against(step, i)
         self._check(i, step, "received", 0)
         for start in rules.on_receipt(step.at, step.owner, self.receipt.clocks, self.calendar):
             self._start(start, 0)
 
+    def _name_against(self, step: Step, i: int) -> None:
+        """The person complained about named or renamed: by whom, from whom (the service judged the
+        complaint as it was and as it will be; the units a person heads are not in the history)."""
+        data = step.data or {}
+        if data.get("was") != self.life.against:
+            self._problem(i, step.event, "against before", data.get("was"), self.life.against)
+        reason = against_change_refusal(self.life, data.get("against"), None, _actor(step))
+        if reason:
+            self._problem(i, step.event, "refused", f"{data.get('was')} → {data.get('against')}", reason)
+        self.life.against = self.out.against = data.get("against")
+        self.out.unrecorded.discard("against")
+        self._check(i, step, self.life.state, self.life.level)
+
     def _machine(self, step: Step, i: int) -> None:
         life, out = self.life, self.out
-        self._take_against(step)
+        self._take_against(step, i)
         if step.event == "escalate" and self._opens_incident(i):
             life.incident_open = True  # set before the escalation: it starts no escalation clock
         from_state = life.state
@@ -254,9 +269,15 @@ class _Replay:
             return
         clock.state, clock.ended_at = rules.BROKEN, clock.due_at
 
-    def _take_against(self, step: Step) -> None:
+    def _take_against(self, step: Step, i: int) -> None:
+        """Who a row says the complaint is against. A change of a named person without its own
+        'against' step is a problem (the guards would have judged the new name only); naming
+        someone on a verify row is how rows were written before that step existed."""
         data = step.data
         if data is not None and "against" in data:
+            if self.life.against is not None and data["against"] != self.life.against:
+                self._problem(i, step.event, "against changed without its own step", data["against"],
+                              self.life.against)
             self.life.against = self.out.against = data["against"]
             self.out.unrecorded.discard("against")
         elif data is None and self.life.against is None and step.event == "verify":

@@ -34,7 +34,19 @@ from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
 from core.validation import check_printable
 from states import clocks as clockrules
 from states.events import ComplaintChange, Listener, change_of
-from states.machine import EVENTS, OPEN_STATES, SYSTEM, Actor, allowed_events, fire, refusal
+from states.machine import (
+    AGAINST,
+    EVENT_LABELS,
+    EVENTS,
+    OPEN_STATES,
+    STATE_LABELS,
+    SYSTEM,
+    Actor,
+    against_change_refusal,
+    allowed_events,
+    fire,
+    refusal,
+)
 from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
 from states.photos import add_photo, check_photo, photo_bytes, photo_list
 from states.views import complaint_dict, lifecycle_of
@@ -140,9 +152,9 @@ class ComplaintService:
                 if expected_version is not None and c.version != expected_version:
                     raise StaleDataError()
                 who = _actor(s, actor)
-                if against is not None:
-                    _set_against(s, c, against)
                 _check_time_order(c, at)
+                if against is not None and against != c.against_id:
+                    _name_against(s, c, against, who, at)
                 if event == "verify":
                     _refuse_published_month(s, c, at)
                 self._change(s, c, event, who, note, at)
@@ -162,9 +174,7 @@ class ComplaintService:
         life = lifecycle_of(c, _unit_of(s, c.against_id))
         reason = refusal(life, event, who)
         if reason:
-            raise Refused(f"#{c.id} {c.state}: {reason}; allowed 可用操作: "
-                          f"{', '.join(allowed_events(life, who)) or '-'}",
-                          state=c.state, allowed=allowed_events(life, who))
+            raise _refused(c, life, who, reason)
         from_state, old_owner = c.state, c.owner_id
         fire(life, event, who)
         with s.no_autoflush:  # one UPDATE per change: one version step
@@ -258,15 +268,11 @@ class ComplaintService:
             return [complaint_dict(c, names, now) for c in rows]
 
     def allowed_for(self, complaint_id: int, actor_id: str) -> list[str]:
-        """The events this person may fire now. Verify counts as allowed when only the missing
-        'against' stops it: the form asks for it."""
+        """The events this person may fire now (verify asks for 'against' if nobody is named)."""
         with self.db.reading() as s:
             c = _complaint(s, complaint_id)
             who = _actor(s, actor_id)
-            life = lifecycle_of(c, _unit_of(s, c.against_id))
-            if life.against is None:
-                life.against = "?"  # chosen in the verify form; the service checks it then
-            return allowed_events(life, who)
+            return allowed_events(lifecycle_of(c, _unit_of(s, c.against_id)), who)
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -310,12 +316,40 @@ def _unit_of(s: Session, person_id: str | None) -> str | None:
     return p.unit_code if p else None
 
 
-def _set_against(s: Session, c: Complaint, against: str) -> None:
-    active_person(s, against, "--against")
-    if c.verified_at is not None and against != c.against_id:
-        raise Refused(f"#{c.id}: 'against' is fixed once verified 核实后不可更改被投诉人",
-                      state=c.state)
-    c.against_id = against
+def _name_against(s: Session, c: Complaint, against: str, who: Actor, at: datetime) -> None:
+    """Naming (or renaming) the person complained about: a step of its own, judged on the
+    complaint as it was and as it will be, recorded with the old and the new name (rules.md §3:
+    the accused never acts on his complaint, nor does the head of his unit)."""
+    new = active_person(s, against, "--against")
+    life = lifecycle_of(c, _unit_of(s, c.against_id))
+    reason = against_change_refusal(life, new.id, new.unit_code, who)
+    if reason:
+        raise _refused(c, life, who, reason)
+    old = c.against_id
+    names = names_of(s, {old, new.id})
+    c.against_id = new.id
+    c.history.append(ComplaintEvent(
+        complaint_id=c.id, event=AGAINST, from_state=c.state, to_state=c.state, actor_id=who.id,
+        at=at, note=f"被投诉人 {names.get(old, '未指定')} → {names.get(new.id, new.id)} / "
+                    "the person complained about is named",
+        level=c.level, owner_id=c.owner_id, data={"against": new.id, "was": old}))
+
+
+def _refused(c: Complaint, life, who: Actor, reason: str) -> Refused:
+    """The refusal with what this person may do instead, else what the state allows at all."""
+    mine = allowed_events(life, who)
+    if mine:
+        tail = f"可用操作 allowed: {_events_text(mine)}"
+    elif state_allows := allowed_events(life):
+        tail = f"您现在无可用操作 nothing you may do now (此状态可用 the state allows: {_events_text(state_allows)})"
+    else:
+        tail = "已结案，无可用操作 closed: nothing more to do"
+    return Refused(f"#{c.id} {STATE_LABELS[c.state]} {c.state}: {reason}; {tail}",
+                   state=c.state, allowed=mine)
+
+
+def _events_text(events: list[str]) -> str:
+    return ", ".join(f"{EVENT_LABELS[e]} {e}" for e in events)
 
 
 def _check_time_order(c: Complaint, at: datetime) -> None:

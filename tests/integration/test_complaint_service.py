@@ -66,6 +66,7 @@ def test_full_path_with_snapshot_of_reporting_line(svc, org_db):
     assert all(k["state"] == "stopped" for k in c["clocks"])
     assert [(h["event"], h["from"], h["to"], h["by"]) for h in c["history"]] == [
         ("receive", None, "received", "intake"),
+        ("against", "received", "received", owner),  # naming the accused: a step of its own
         ("verify", "received", "verified", owner),
         ("arrive", "verified", "on_site", owner),
         ("resolve", "on_site", "resolved", owner),

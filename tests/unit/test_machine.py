@@ -11,6 +11,7 @@ from states.machine import (
     TRANSITIONS,
     Actor,
     Lifecycle,
+    against_change_refusal,
     allowed_events,
     fire,
     mermaid,
@@ -114,18 +115,40 @@ def test_only_the_owner_or_a_higher_rung_acts():
     assert refusal(c, "verify", Actor("bai", rung=2)) is None
 
 
-def test_supervisor_does_not_verify_against_staff_of_his_own_unit():
+def test_supervisor_neither_verifies_nor_dismisses_against_staff_of_his_own_unit():
     head = Actor("chen", heads=frozenset({"weighbridge"}))
-    c = life("received", owner="chen")
-    assert "本部门" in refusal(c, "verify", head)
-    assert refusal(c, "dismiss", head) is None  # the conflict rule is about verifying
-    assert refusal(life("received", owner="chen", against_unit="gate"), "verify", head) is None
+    for state in ("received", "escalated"):
+        c = life(state, owner="chen")
+        assert "本部门" in refusal(c, "verify", head)
+        assert "本部门" in refusal(c, "dismiss", head)  # dismissing is judging it too
+        assert "dismiss" not in allowed_events(c, head)
+        other = life(state, owner="chen", against_unit="gate")
+        assert refusal(other, "verify", head) is None and refusal(other, "dismiss", head) is None
 
 
-def test_against_must_be_set_before_verify():
+def test_against_is_an_input_of_verify_not_part_of_the_state():
     c = life("received", against=None, against_unit=None)
-    assert "against" in refusal(c, "verify", OWNER)
-    assert "verify" not in allowed_events(c, OWNER)
+    assert "against" in refusal(c, "verify", OWNER)  # firing verify needs a name ...
+    # ... but the state allows verify: the form and --against ask for the name.
+    assert allowed_events(c) == ["verify", "dismiss", "escalate"]
+    assert allowed_events(c, OWNER) == ["verify", "dismiss", "escalate"]
+    assert allowed_events(c, Actor("qian")) == []
+
+
+def test_renaming_the_accused_is_judged_on_the_complaint_as_it_was_and_as_it_will_be():
+    accused = Actor("zhou", rung=1)
+    c = life("escalated", level=1, owner="zhou", against="zhou", against_unit="office")
+    assert "被投诉人" in against_change_refusal(c, "lisi", "weighbridge", accused)  # the old name
+    c = life("escalated", level=1, owner="zhou")
+    assert "被投诉人" in against_change_refusal(c, "zhou", "office", accused)  # the new name
+    head = Actor("chen", heads=frozenset({"weighbridge"}))
+    c = life("received", owner="chen")  # against his own staff: he may not rename it away
+    assert "本部门" in against_change_refusal(c, "guoqi", "gate", head)
+    c = life("received", owner="chen", against="guoqi", against_unit="gate")  # nor onto his staff
+    assert "本部门" in against_change_refusal(c, "lisi", "weighbridge", head)
+    assert against_change_refusal(c, "linba", "gate", head) is None
+    assert "仅负责人" in against_change_refusal(c, "linba", "gate", Actor("qian"))
+    assert "核实后" in against_change_refusal(life("verified"), "wangwu", "weighbridge", OWNER)
 
 
 def test_system_and_complainant_may_only_escalate():

@@ -227,3 +227,31 @@ def test_the_incident_step_plan_is_the_services():
                receipt())
     planned = step_plan(T0, "chenjian", POLICY.incident.steps, AllHours())
     assert [(k.name, k.due_at) for k in r.clocks[3:]] == [(p.name, p.due_at) for p in planned]
+
+
+def named(actor, minutes, was, new, level=0, owner="chenjian", state="received") -> Step:
+    return Step("against", state, state, actor, at(minutes), level=level, owner=owner,
+                data={"against": new, "was": was})
+
+
+def test_naming_the_accused_is_a_step_of_its_own():
+    history = [received(against=None), named("chenjian", 10, None, "lisi"),
+               step("verify", "received", "verified", "chenjian", 10, supervisor="chenjian", leader="wangzong")]
+    r = replay(history, receipt())
+    assert r.problems == [] and r.against == "lisi" and r.state == "verified"
+
+
+def test_a_renamed_accused_without_its_step_is_reported():
+    # The attack of issue 22: the accused verifies naming someone else in the same request.
+    history = [received(against="zhouhua"),
+               Step("verify", "received", "verified", "zhouhua", at(10), owner="chenjian",
+                    data={"against": "lisi", "supervisor": "chenjian", "leader": "wangzong"})]
+    r = replay(history, receipt())
+    assert [p.what for p in r.problems] == ["against changed without its own step"]
+
+
+def test_the_accused_renaming_himself_away_is_reported():
+    history = [received(against="chenjian"), named("chenjian", 10, "chenjian", "lisi")]
+    assert [(p.event, p.what) for p in replay(history, receipt()).problems] == [("against", "refused")]
+    history = [received(against="lisi"), named("chenjian", 10, "wangwu", "maliu")]
+    assert [p.what for p in replay(history, receipt()).problems] == ["against before"]

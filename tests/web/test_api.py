@@ -55,7 +55,33 @@ def test_a_refused_transition_is_409_with_the_allowed_events(client, token):
     reply = client.post("/api/complaints/1/advance", json={"event": "resolve"}, headers=token("zhouhua"))
     assert reply.status_code == 409
     body = reply.json()
-    assert body["state"] == "received" and set(body["allowed"]) == {"dismiss", "escalate"}
+    # What zhouhua (rung 1 above level 0) may do: verify too, the name is the request's to give.
+    assert body["state"] == "received" and body["allowed"] == ["verify", "dismiss", "escalate"]
+    assert client.get("/api/complaints/1", headers=headers).json()["allowed_events"] == [
+        "verify", "dismiss", "escalate"]
+
+
+def test_a_refusal_for_someone_who_may_do_nothing_says_so(client, token):
+    client.post("/api/complaints", json=NEW, headers=token("wuqing"))
+    reply = client.post("/api/complaints/1/advance", json={"event": "verify", "against": "zhangsan"},
+                        headers=token("lizhu"))  # heads invoicing, does not own it
+    body = reply.json()
+    assert reply.status_code == 409 and body["allowed"] == []
+    assert "可用操作: -" not in body["detail"] and "-" != body["detail"][-1]
+    assert "您现在无可用操作" in body["detail"] and "核实 verify" in body["detail"]
+
+
+def test_the_accused_cannot_clear_his_complaint_by_naming_someone_else(client, token):
+    team = token("wuqing")
+    owner = client.post("/api/complaints", json={**NEW, "against": "zhouhua"}, headers=team).json()["owner"]
+    assert client.post("/api/complaints/1/advance", json={"event": "escalate"},
+                       headers=token(owner)).json()["owner"] == "zhouhua"
+    for event in ("verify", "dismiss"):
+        reply = client.post("/api/complaints/1/advance", json={"event": event, "against": "zhangsan"},
+                            headers=token("zhouhua"))
+        assert reply.status_code == 409 and "被投诉人不得处理" in reply.json()["detail"]
+    c = client.get("/api/complaints/1", headers=team).json()
+    assert (c["state"], c["against"]) == ("escalated", "zhouhua")
 
 
 def test_a_stale_version_is_409(client, token):

@@ -163,6 +163,18 @@ def test_a_refused_action_names_the_state_and_the_allowed_events(client, runtime
     assert runtime.complaints().get(1)["state"] == "received"
 
 
+def test_the_accused_cannot_clear_his_complaint_by_naming_someone_else(client, runtime):
+    c = runtime.complaints().create(window="inv-1", source="customer", category="attitude", text="x",
+                                    against="zhouhua")
+    runtime.complaints().advance(c["id"], "escalate", c["owner"])  # now the executor's: zhouhua's own
+    login(client, "zhouhua")
+    assert re.findall(r'<form[^>]*data-event="(\w+)"', client.get("/complaints/1").text) == []
+    for event in ("verify", "dismiss"):
+        reply = post_form(client, "/complaints/1", "/complaints/1/advance", {"event": event, "against": "zhangsan"})
+        assert reply.status_code == 409 and "被投诉人不得处理" in reply.text
+    assert runtime.complaints().get(1)["against"] == "zhouhua"
+
+
 def test_a_stale_page_is_a_conflict(client, runtime):
     file_complaint(client)
     owner = runtime.complaints().get(1)["owner"]
