@@ -114,3 +114,14 @@ def test_cli_refuses_the_accused_renaming_himself_away(cli):
     assert "被投诉人不得处理" in err and len(err.strip().splitlines()) == 1
     assert cli("complaint", "show", str(c["id"]), "--json")["against"] == "zhouhua"
     assert cli("audit", "replay", "--json")["ok"]
+
+
+def test_cli_show_of_a_received_complaint_lists_verify_and_a_refusal_says_what_is_left(cli):
+    c = cli("complaint", "new", "--window", "inv-1", "--source", "customer", "--category", "attitude",
+            "--text", "态度差", "--at", "2026-11-03T09:00", "--json")
+    assert c["allowed_events"] == ["verify", "dismiss", "escalate"]
+    assert "可用操作 allowed: verify, dismiss, escalate" in cli("complaint", "show", str(c["id"]))
+    err = cli("complaint", "advance", str(c["id"]), "verify", "--by", "lizhu", "--against", "zhangsan",
+              "--at", "2026-11-03T09:10", expect=2)
+    assert "您现在无可用操作" in err and "核实 verify, 驳回 dismiss, 升级 escalate" in err
+    assert not err.rstrip().endswith("-")
