@@ -3,25 +3,16 @@ not even by naming someone else in the same request; a rename is its own recorde
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 
 import pytest
 
 from core.errors import Refused
-from core.timeutil import BUSINESS_TZ
-from states.service import ComplaintService
+from tests.integration import test_complaint_service as service_tests
 from workflows.audit import AuditService
 
-T0 = datetime(2026, 11, 3, 9, 0, tzinfo=BUSINESS_TZ)
-
-
-def at(minutes: int) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def svc(org_db, policy):
-    return ComplaintService(org_db, policy, now=lambda: at(5).astimezone(UTC))
+T0, at = service_tests.T0, service_tests.at
+svc = service_tests.svc  # the same fixture: the service at 09:05 on the sample organisation
 
 
 def escalated_to_the_executor(svc, against: str) -> int:
