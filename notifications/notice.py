@@ -9,15 +9,9 @@ complainant, a contact) cannot reach the page.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
-
+from core.workbook import Sheet, workbook_bytes
 from notifications.chart import number_text, ranked_units, svg_data_uri, units_chart_svg
 from notifications.pages import NameBook, render
 
@@ -294,103 +288,61 @@ YES = "是 Yes"
 
 
 def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> bytes:
-    """The notice as an .xlsx for payroll: People, Lines, Units (and About). Same input, same bytes."""
+    """The notice as an .xlsx for payroll: People, Lines, Units (and About). Same input, same bytes.
+    Written by ``core.workbook``: no name or reason can become a formula."""
     names = NameBook(result, org, masked=mask_names)
     people = result.get("people") or {}
     units = result.get("units") or {}
     stars = result.get("stars") or {}
     order = _people_order(result, names)
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "人员 People"
-    _header(ws, PEOPLE_HEADERS)
-    for pid in order:
-        p = people[pid]
-        ws.append([
+    people_rows = [
+        (
             names.person_id(pid), names.person(pid), names.unit(p.get("unit")),
             int(p.get("complaints") or 0), int(p.get("deductions") or 0), p.get("score"),
             int(p.get("reward") or 0), int(p.get("fine") or 0),
             _yes(p.get("star")), _yes(p.get("worst")), int(p.get("worst_count") or 0),
             _yes(p.get("dismissal_recommended")), _yes(p.get("criticism")),
-        ])
-    _finish(ws, (12, 12, 18, 10, 10, 10, 14, 14, 10, 10, 10, 14, 10))
-
-    ws = wb.create_sheet("明细 Lines")
-    _header(ws, LINE_HEADERS)
-    for pid in order:
-        p = people[pid]
-        for line in p.get("lines") or []:
-            rule = str(line.get("rule", ""))
-            ws.append([
-                names.person_id(pid), names.person(pid), names.unit(p.get("unit")),
-                line.get("at") or "", rule, rule_label(rule),
-                int(line.get("points") or 0), int(line.get("money") or 0), str(line.get("source") or ""),
-                names.text(line.get("reason_zh") or line.get("reason")), names.text(line.get("reason_en")),
-            ])
-    _finish(ws, (12, 12, 18, 26, 20, 26, 10, 14, 16, 60, 60))
-
-    ws = wb.create_sheet("单位 Units")
-    _header(ws, UNIT_HEADERS)
-    for code in ranked_units(result):
-        u = units[code]
-        star = stars.get(code)
-        ws.append([
+        )
+        for pid, p in ((pid, people[pid]) for pid in order)
+    ]
+    line_rows = [
+        (
+            names.person_id(pid), names.person(pid), names.unit(people[pid].get("unit")),
+            line.get("at") or "", rule, rule_label(rule),
+            int(line.get("points") or 0), int(line.get("money") or 0), str(line.get("source") or ""),
+            names.text(line.get("reason_zh") or line.get("reason")), names.text(line.get("reason_en")),
+        )
+        for pid in order
+        for line in people[pid].get("lines") or []
+        for rule in (str(line.get("rule", "")),)
+    ]
+    unit_rows = [
+        (
             u.get("rank"), code, names.unit(code), int(u.get("people") or 0), int(u.get("staff") or 0),
             int(u.get("complaints") or 0), int(u.get("breaches") or 0), int(u.get("deductions") or 0),
             u.get("deductions_per_head"), _star_text(star, names), int((star or {}).get("reward") or 0),
-        ])
-    _finish(ws, (14, 14, 20, 10, 12, 10, 12, 10, 12, 14, 16))
-
-    ws = wb.create_sheet("说明 About")
+        )
+        for code in ranked_units(result)
+        for u, star in ((units[code], stars.get(code)),)
+    ]
     title_zh, title_en = month_titles(str(result["month"]))
-    for row in (
+    title = f"{title_zh} 服务质量评比公告 / Service quality notice, {title_en}"
+    about_rows = (
         ("月份 Month", str(result["month"])),
-        ("标题 Title", f"{title_zh} 服务质量评比公告 / Service quality notice, {title_en}"),
+        ("标题 Title", title),
         ("政策版本 Policy version", str(result.get("policy_version", ""))),
         ("姓名已隐去 Names masked", YES if mask_names else "否 No"),
-    ):
-        ws.append(row)
-    _finish(ws, (24, 60), header=False)
-
-    # Fixed document dates: openpyxl stamps "now", which would change the bytes on every run.
-    # ExcelWriter rather than wb.save(): save() overwrites "modified" with the current time.
-    stamp = datetime.fromisoformat(f"{result['month']}-01T00:00:00")
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = "Jiandu 监督"
-    wb.properties.title = f"{title_zh} 服务质量评比公告 / Service quality notice, {title_en}"
-    buffer = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()  # closes the archive
-    return _stable_zip(buffer.getvalue())
+    )
+    sheets = (
+        Sheet("人员 People", people_rows, PEOPLE_HEADERS, (12, 12, 18, 10, 10, 10, 14, 14, 10, 10, 10, 14, 10)),
+        Sheet("明细 Lines", line_rows, LINE_HEADERS, (12, 12, 18, 26, 20, 26, 10, 14, 16, 60, 60)),
+        Sheet("单位 Units", unit_rows, UNIT_HEADERS, (14, 14, 20, 10, 12, 10, 12, 10, 12, 14, 16)),
+        Sheet("说明 About", about_rows, widths=(24, 60)),
+    )
+    # The document dates are the month's first day: "now" would change the bytes on every run.
+    return workbook_bytes(sheets, title=title, created=datetime.fromisoformat(f"{result['month']}-01T00:00:00"))
 
 
 def _yes(flag) -> str:
     return YES if flag else ""
-
-
-def _header(ws, headers) -> None:
-    ws.append(list(headers))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _finish(ws, widths, *, header: bool = True) -> None:
-    for i, width in enumerate(widths):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
-    if header:
-        ws.freeze_panes = "A2"
-        if ws.max_row > 1:
-            ws.auto_filter.ref = ws.dimensions
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """Rewrite the archive with a fixed timestamp per member: zipfile stamps the current time."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()

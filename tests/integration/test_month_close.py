@@ -144,6 +144,32 @@ def test_a_broken_clock_of_nobody_in_the_directory_refuses_the_close(cli, db_url
         assert s.scalar(select(func.count()).select_from(LedgerLine)) == 0
 
 
+def test_the_published_workbook_holds_names_as_text_never_formulas(cli, tmp_path):
+    """Issue 21 through the database: names from the organisation file start like formulas."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import SAMPLE_ORG
+
+    evil = {"张三": '=HYPERLINK("http://evil.example/","x")', "开票室": "+开票室", "小王": "@SUM(A1)"}
+    text = SAMPLE_ORG.read_text(encoding="utf-8")
+    for name, shown in evil.items():
+        text = text.replace(f"name: {name},", f"name: '{shown}',").replace(f'name: "{name}"', f"name: '{shown}'")
+    org = tmp_path / "org.yaml"
+    org.write_text(text, encoding="utf-8")
+    cli("org", "load", str(org), "--json")
+    replay_november(cli)
+    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
+    wb = load_workbook(io.BytesIO((tmp_path / "notices" / "2026-11" / "notice.xlsx").read_bytes()))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    people = {r[0]: r for r in wb["人员 People"].iter_rows(min_row=2, values_only=True)}
+    assert people["zhangsan"][1:3] == (evil["张三"], evil["开票室"])
+    assert people["xiaowang"][1] == evil["小王"]
+
+
 def test_nominations_and_praise_are_checked(org_db, policy, tmp_path):
     months = MonthCloseService(org_db, policy, Settings(notice_dir=tmp_path),
                                now=lambda: datetime(2026, 11, 28, tzinfo=UTC))
