@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -30,10 +31,11 @@ SESSION_HOURS = 12
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or Runtime.from_env()
-    app = FastAPI(title="Jiandu 监督 API", version="1", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/api/openapi.json",
-                  description="投诉、月度关账与组织架构 / complaints, month closes and the organisation. "
-                              "Authorization: Bearer <token> (jiandu user token PERSON).")
+    # Swagger UI's script and style served from the package, not a CDN: the docs work on an intranet.
+    app = FastAPIOffline(title="Jiandu 监督 API", version="1", docs_url="/api/docs", redoc_url=None,
+                         openapi_url="/api/openapi.json", static_url="/api/docs-static",
+                         description="投诉、月度关账与组织架构 / complaints, month closes and the organisation. "
+                                     "Authorization: Bearer <token> (jiandu user token PERSON).")
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime.settings), session_cookie="jiandu_session",
