@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.defaults import default_file
@@ -38,8 +39,9 @@ class Settings(BaseSettings):
     # How complainants are reached: an Apprise URL template with {contact}, used
     # when the contact looks like an e-mail address; otherwise the file channel.
     complainant_email_url: str = ""
-    # Links in messages to complainants (tracking page, satisfaction rating).
-    public_url: str = "http://127.0.0.1:8000"
+    # Links in messages to complainants (tracking page, satisfaction rating) and QR codes.
+    # Unset: the served web's own address (web_host:web_port), so `--web-port` moves the links too.
+    public_url: str = ""
     outbox_dir: Path = Path("var") / "outbox"
     outbox_max_attempts: int = 6
     outbox_backoff_seconds: int = 30   # doubles with every failed try
@@ -66,6 +68,13 @@ class Settings(BaseSettings):
     login_lock_seconds: int = 300
     # GET /metrics answers a scraper sending "Authorization: Bearer <this>"; empty: /metrics is off.
     metrics_token: str = ""
+
+    @model_validator(mode="after")
+    def _links_follow_the_served_port(self) -> Settings:
+        if not self.public_url:
+            host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::", "") else self.web_host
+            self.public_url = f"http://{host}:{self.web_port}"
+        return self
 
     def resolved_database_url(self) -> str:
         return self.database_url or _default_database_url()

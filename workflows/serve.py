@@ -32,8 +32,11 @@ def prefect_env(home: Path) -> dict[str, str]:
 def start_server(host: str, port: int, home: Path) -> subprocess.Popen:
     home.mkdir(parents=True, exist_ok=True)
     prefect = Path(sys.executable).parent / "prefect"
+    # The UI asks /ui-settings where the API is; unless told, the server answers port 4200.
+    browsable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    env = {**prefect_env(home), "PREFECT_UI_API_URL": f"http://{browsable}:{port}/api"}
     return subprocess.Popen([str(prefect), "server", "start", "--host", host, "--port", str(port),
-                             "--analytics-off"], env=prefect_env(home),
+                             "--analytics-off"], env=env,
                             stdout=(home / "server.log").open("ab"), stderr=subprocess.STDOUT)
 
 
@@ -90,6 +93,8 @@ def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var"
               demo: bool = False) -> None:
     _stop_on_sigterm()
     server = None
+    if web:  # the web, the flows and their runs build Settings from here: links follow the served port
+        os.environ["JIANDU_WEB_PORT"] = str(web[1])
     web_process = start_web(*web, demo=demo) if web else None
     if web:
         print(f"网页 Web: http://{web[0]}:{web[1]}/  ·  投诉入口 intake: /w/<窗口 window>  ·  API: /api/docs",

@@ -103,6 +103,9 @@ def test_jiandu_serve_runs_the_schedules_and_stops_on_ctrl_c(runtime, db_url, pr
             assert json.loads(reply.read()) == {"status": "ok"}
         with urllib.request.urlopen(f"{web}/w/wb-1", timeout=10) as reply:
             assert "1号磅" in reply.read().decode("utf-8")
+        # Links and QR codes follow the served port (JIANDU_PUBLIC_URL unset), not 8000.
+        with urllib.request.urlopen(f"{web}/t/{c['tracking_token']}?new=1", timeout=10) as reply:
+            assert f"{web}/t/{c['tracking_token']}" in reply.read().decode("utf-8")
     finally:
         # Ctrl-C to `jiandu serve` itself (a flow run caught mid-request by a terminal's Ctrl-C
         # prints Prefect's own KeyboardInterrupt traceback; that is Prefect's, not ours).

@@ -50,3 +50,16 @@ def test_the_business_calendar_comes_from_jiandu_calendar_path(tmp_path, monkeyp
         assert calendar.calendar_for("business").deadline(start, 90) == datetime(2026, 11, 4, 1, 30, tzinfo=UTC)
     finally:
         calendar._default_business.cache_clear()
+
+
+def test_public_links_follow_the_served_port(monkeypatch):
+    monkeypatch.delenv("JIANDU_PUBLIC_URL", raising=False)
+    assert Settings(web_port=8101).public_url == "http://127.0.0.1:8101"
+    assert Settings(web_host="0.0.0.0", web_port=8102).public_url == "http://127.0.0.1:8102"
+    monkeypatch.setenv("JIANDU_WEB_PORT", "8103")
+    assert Settings().public_url == "http://127.0.0.1:8103"
+
+
+def test_a_public_url_that_is_set_wins(monkeypatch):
+    monkeypatch.setenv("JIANDU_PUBLIC_URL", "https://jiandu.example.cn")
+    assert Settings(web_port=8101).public_url == "https://jiandu.example.cn"
