@@ -24,7 +24,13 @@ class JianduError(Exception):
 
 
 class InvalidInput(JianduError):
+    """``field``: the name of the field at fault, when there is one (the API answers it)."""
+
     http_status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class OrgFileError(InvalidInput):

@@ -25,4 +25,4 @@ def check_printable(field: str, value: str | None) -> None:
     from core.errors import InvalidInput
 
     if value and has_control_characters(value):
-        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符")
+        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符", field=field)

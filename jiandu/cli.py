@@ -527,11 +527,13 @@ def score(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map every refusal to one line on stderr and exit code 2."""
-    for arg in sys.argv[1:] if argv is None else argv:
-        if "\x00" in arg or any(0xD800 <= ord(ch) < 0xE000 for ch in arg):  # a NUL, bytes not UTF-8
+    from core.validation import has_control_characters
+
+    for arg in sys.argv[1:] if argv is None else argv:  # the one input check, as the web's
+        if has_control_characters(arg) or any(0xD800 <= ord(ch) < 0xE000 for ch in arg):  # bytes not UTF-8
             shown = ascii(arg) if len(arg) <= 60 else ascii(arg[:60]) + "..."
-            return _fail(f"argument {shown} is not valid text (a NUL or bytes that are not UTF-8) "
-                         "参数含有无效字符", 2)
+            return _fail(f"argument {shown} is not valid text (control characters or bytes that are not "
+                         "UTF-8) 参数含有控制字符或无效字符", 2)
     try:
         result = app(args=argv, prog_name="jiandu", standalone_mode=False)
     except ClickException as exc:  # bad options or arguments: click's exit code (2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.errors import JianduError, Refused
+from jiandu.web.params import printable_fields
 from jiandu.web.security import NotLoggedIn, secret_key
 from workflows.runtime import Runtime
 
@@ -34,6 +35,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     # Swagger UI's script and style served from the package, not a CDN: the docs work on an intranet.
     app = FastAPIOffline(title="Jiandu 监督 API", version="1", docs_url="/api/docs", redoc_url=None,
                          openapi_url="/api/openapi.json", static_url="/api/docs-static",
+                         dependencies=[Depends(printable_fields)],
                          description="投诉、月度关账与组织架构 / complaints, month closes and the organisation. "
                                      "Authorization: Bearer <token> (jiandu user token PERSON).")
     app.state.runtime = runtime
@@ -100,6 +102,8 @@ def _error_handlers(app: FastAPI) -> None:
         body = {"detail": str(exc)}
         if isinstance(exc, Refused):
             body.update(state=exc.state, allowed=exc.allowed)
+        if getattr(exc, "field", None):
+            body["field"] = exc.field
         return _answer(request, exc.http_status, body)
 
     @app.exception_handler(NotLoggedIn)

@@ -99,6 +99,10 @@ def test_complaint_round_trip_json_contract(cli):
     (["complaint", "advance", "77", "verify", "--by", "sunli"], "no complaint #77"),
     (["complaint", "advance", "1", "verify"], "Missing option '--by'"),
     (["complaint", "list", "--state", "lost"], "--state: 'lost'"),
+    # The one input check: a control character in any argument (PostgreSQL refuses a NUL).
+    (["complaint", "advance", "1", "verify", "--by", "sunli", "--against", "zhang\x00san"], "'zhang\\x00san'"),
+    (["complaint", "list", "--unit", "\x07"], "control characters"),
+    (["praise", "xiaowang", "--by", "lizhu", "--note", "a\x1b[31mb"], "control characters"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(cli, db_url, args, message):
     jrun(cli, "complaint", "new", "--window", "wb-2", "--source", "customer", "--category",

@@ -1,0 +1,60 @@
+"""One input check for every field: a NUL or another control character in a query, a form, a path
+or a JSON body is a 422 naming the field on every face (PostgreSQL refuses a NUL: it was a 500)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.web.conftest import file_complaint, login, post_form
+
+pytestmark = pytest.mark.db
+
+
+def history_rows(runtime) -> int:
+    from states.models import ComplaintEvent
+
+    with runtime.db.reading() as s:
+        return s.scalar(select(func.count()).select_from(ComplaintEvent))
+
+
+@pytest.mark.parametrize("query", ["unit=%00", "state=%00", "window=a%00b", "month=2026-1%00"])
+def test_a_nul_in_a_console_filter_is_422_naming_it(client, query):
+    login(client, "zhouhua")
+    reply = client.get(f"/complaints?{query}")
+    field = query.split("=")[0]
+    assert reply.status_code == 422 and f"{field}: control characters" in reply.text
+
+
+def test_a_nul_in_against_is_422_on_the_console_and_the_api_and_nothing_is_written(client, runtime):
+    from core.accounts import AccountService
+
+    file_complaint(client)
+    owner = runtime.complaints().get(1)["owner"]
+    before = history_rows(runtime)
+    login(client, owner)
+    reply = post_form(client, "/complaints/1", "/complaints/1/advance", {"event": "verify", "against": "zhang\x00san"})
+    assert reply.status_code == 422 and "against: control characters" in reply.text
+    headers = {"Authorization": f"Bearer {AccountService(runtime.db).issue_token(owner, 'test')}"}
+    reply = client.post("/api/complaints/1/advance", json={"event": "verify", "against": "\x00"}, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "against"
+    reply = client.get("/api/complaints", params={"unit": "\x00"}, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "unit"
+    assert history_rows(runtime) == before and runtime.complaints().get(1)["state"] == "received"
+
+
+def test_a_nul_in_the_public_ratings_praise_or_a_path_is_422(client, runtime):
+    from states.models import ComplaintRating
+
+    token = file_complaint(client)
+    svc = runtime.complaints()
+    svc.advance(1, "verify", "chenjian", against="zhangsan")
+    svc.advance(1, "arrive", "chenjian")
+    svc.advance(1, "resolve", "chenjian")
+    reply = post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "praise": "xiao\x00wang"})
+    assert reply.status_code == 422 and "praise: control characters" in reply.text
+    with runtime.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(ComplaintRating)) == 0
+    assert client.get("/w/inv%00").status_code == 422
+    assert client.get("/t/abc%00").status_code == 422
+    assert client.get("/boards/wb%001").status_code == 422
