@@ -18,30 +18,91 @@ FONT = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif"
 # Okabe-Ito: tells series apart for colour-blind readers too.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 NO_DATA = "暂无数据 / no data"
+# The legend wraps within what a phone shows of a chart without scrolling it (app.css: at least
+# 36rem wide, a 390 px screen shows about 370 of the 640 units): every colour's name in sight.
+LEGEND_RIGHT = 370
 
 
-def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float]]], *, unit: str = "") -> str:
-    """Grouped bars: one group per label, one bar per series, each bar with its value."""
+def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float]]], *, unit: str = "",
+              stacked: bool = False) -> str:
+    """Bars: one group per label, one bar per series, each bar with its value; ``stacked``: one
+    column per label, one segment per series, labelled with the column's total (many series:
+    grouped bars would be too thin to carry a readable number). A zero gets no label."""
     _check(labels, series)
     values = [[_number(v) for v in vals] for _, vals in series]
-    top, ticks = _scale([v for vals in values for v in vals])
     frame = _Frame(title, labels, [name for name, _ in series])
+    if stacked:
+        totals = [sum(max(v or 0, 0) for v in column) for column in zip(*values, strict=True)]
+        top, ticks = _scale(totals)
+    else:
+        top, ticks = _scale([v for vals in values for v in vals])
     out = frame.open(_describe(labels, series, unit)) + frame.y_axis(ticks, top, _fmt)
-    slot = frame.slot
-    bar_w = slot * 0.8 / max(len(series), 1)
-    size = max(8, min(11, bar_w * 0.9))  # value labels shrink with crowded bars
+    draw = _stacked_bars if stacked else _grouped_bars
+    out += draw(frame, values, [name for name, _ in series], top, unit)
+    return "".join(out + frame.x_axis() + ["</svg>"])
+
+
+def _grouped_bars(frame: _Frame, values, names, top: float, unit: str) -> list[str]:
+    out = []
+    bar_w = frame.slot * 0.8 / max(len(values), 1)
+    shown = [_fmt(v) + unit for vals in values for v in vals if v]
+    size = _fitting_size(shown, bar_w)  # a label never wider than its bar: neighbours never overlap
     for s, vals in enumerate(values):
         colour = COLOURS[s % len(COLOURS)]
         for i, v in enumerate(vals):
-            x = LEFT + slot * (i + 0.1) + bar_w * s
+            x = LEFT + frame.slot * (i + 0.1) + bar_w * s
             h = PLOT_H * max(v or 0, 0) / top
             y = frame.bottom - h
-            tip = f"{labels[i]} · {series[s][0]}: {_fmt(v)}{unit}"
-            out.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.92:.1f}" '
-                       f'height="{h:.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>')
-            out.append(_text(x + bar_w * 0.46, y - 3, _fmt(v) + unit, size=size, anchor="middle",
-                             cls="value"))
-    return "".join(out + frame.x_axis() + ["</svg>"])
+            out.append(_bar(x, y, bar_w * 0.92, h, colour, f"{frame.label(i)} · {names[s]}: {_fmt(v)}{unit}"))
+            if v and size:
+                out.append(_text(x + bar_w * 0.46, y - 3, _fmt(v) + unit, size=size, anchor="middle",
+                                 cls="value"))
+    return out
+
+
+def _stacked_bars(frame: _Frame, values, names, top: float, unit: str) -> list[str]:
+    out = []
+    width = frame.slot * 0.6
+    for i in range(len(frame.labels)):
+        x, y, total = LEFT + frame.slot * (i + 0.2), frame.bottom, 0.0
+        for s, vals in enumerate(values):
+            v = vals[i]
+            if not v or v < 0:
+                continue  # an empty segment is not drawn, let alone labelled
+            h = PLOT_H * v / top
+            y -= h
+            total += v
+            colour = COLOURS[s % len(COLOURS)]
+            out.append(_bar(x, y, width, h, colour, f"{frame.label(i)} · {names[s]}: {_fmt(v)}{unit}"))
+            size = _fitting_size([_fmt(v)], width - 2)
+            if size and h >= size + 2:  # the segment's number inside it, when it fits
+                out.append(_text(x + width / 2, y + h / 2 + size * 0.35, _fmt(v), size=size, anchor="middle",
+                                 fill=_ink(colour), cls="value"))
+        if total:
+            text = _fmt(total) + unit
+            size = _fitting_size([text], frame.slot - 4)
+            if size:
+                out.append(_text(x + width / 2, y - 3, text, size=size, anchor="middle", cls="value total"))
+    return out
+
+
+def _bar(x: float, y: float, width: float, height: float, colour: str, tip: str) -> str:
+    return (f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
+            f'fill="{colour}"><title>{escape(tip)}</title></rect>')
+
+
+def _fitting_size(texts: list[str], width: float, largest: float = 11, smallest: float = 9) -> float | None:
+    """The largest font size up to ``largest`` at which every text fits in ``width``; None below
+    ``smallest`` (unreadable: the bar's tooltip and the chart's description still give the value)."""
+    widest = max((_text_width(t, 1) for t in texts), default=0)
+    size = largest if not widest else min(largest, width / widest)
+    return size if size >= smallest else None
+
+
+def _ink(colour: str) -> str:
+    """Dark text on a light fill, white on a dark one."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#222222" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
 
 
 def line_chart(title: str, labels: list[str], series: list[tuple[str, list[float | None]]], *,
@@ -57,6 +118,8 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[float
         top, ticks = _scale([v for vals in values for v in vals])
     frame = _Frame(title, labels, [name for name, _ in series])
     out = frame.open(_describe(labels, series, "", fmt)) + frame.y_axis(ticks, top, fmt)
+    placed: list[tuple[float, float, float, float]] = []  # the value labels' boxes so far
+    said: set[tuple[int, int, str]] = set()
     for s, vals in enumerate(values):
         colour = COLOURS[s % len(COLOURS)]
         points = [(i, frame.x(i), frame.bottom - PLOT_H * min(max(v, 0), top) / top, v)
@@ -70,8 +133,30 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[float
         for _, x, y, v in points:
             out.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                        f"<title>{escape(f'{series[s][0]}: {fmt(v)}')}</title></circle>")
-            out.append(_text(x, y - 7, fmt(v), size=10, anchor="middle", fill=colour, cls="value"))
+            # Above the point, else below it; where both would cover another label, none (the
+            # point's tooltip and the description keep the value). An equal value already
+            # labelled at the same place needs no second label.
+            text = fmt(v)
+            if (round(x), round(y), text) in said:
+                continue
+            said.add((round(x), round(y), text))
+            for base in (y - 7, y + 15):
+                box = _box(x, base, text, 10)
+                if not any(_overlap(box, other) for other in placed):
+                    placed.append(box)
+                    out.append(_text(x, base, text, size=10, anchor="middle", fill=colour, cls="value"))
+                    break
     return "".join(out + frame.x_axis() + ["</svg>"])
+
+
+def _box(x: float, baseline: float, text: str, size: float) -> tuple[float, float, float, float]:
+    """A centred label's estimated box (left, top, right, bottom), descenders included."""
+    half = _text_width(text, size) / 2
+    return (x - half, baseline - size, x + half, baseline + size * 0.3)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 class _Frame:
@@ -82,19 +167,26 @@ class _Frame:
         self.legend, rows, x = [], 1, 12.0
         for n, name in enumerate(names):  # legend items left to right, wrapping
             w = 22 + _text_width(name, 12)
-            if x + w > WIDTH - RIGHT and x > 12:
+            if x + w > LEGEND_RIGHT and x > 12:
                 rows, x = rows + 1, 12.0
             self.legend.append((x, 30 + 20 * rows, name, COLOURS[n % len(COLOURS)]))
             x += w + 14
-        self.top = 30 + 20 * rows + (18 if names else 0)
+        self.top = 30 + 20 * rows + (24 if names else 0)  # room for a value label at the top
         self.bottom = self.top + PLOT_H
         self.slot = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
-        widest = max((_text_width(label, 12) for label in labels), default=0)
+        # A label may hold a second line ("1月\n2026"): the year under the month where it changes.
+        self.lines = [label.split("\n") for label in labels]
+        widest = max((_text_width(line, 12) for lines in self.lines for line in lines), default=0)
         self.tilt = widest > self.slot - 4  # long names: slanted, not overlapping
-        self.height = self.bottom + (min(widest * 0.6, 110) + 24 if self.tilt else 30)
+        deepest = max((len(lines) for lines in self.lines), default=1)
+        self.height = self.bottom + (min(widest * 0.6, 110) + 24 if self.tilt else 16 + 14 * deepest)
 
     def x(self, i: int) -> float:
         return LEFT + self.slot * (i + 0.5)
+
+    def label(self, i: int) -> str:
+        """The i-th label on one line (tooltips, the description)."""
+        return " ".join(self.lines[i])
 
     def open(self, desc: str) -> list[str]:
         head = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {self.height:.0f}" '
@@ -105,7 +197,7 @@ class _Frame:
                 _text(12, 22, self.title, size=15, weight="bold")]
         for x, y, name, colour in self.legend:
             head.append(f'<rect class="swatch" x="{x:.1f}" y="{y - 10}" width="14" height="10" fill="{colour}"/>')
-            head.append(_text(x + 20, y, name))
+            head.append(_text(x + 20, y, name, cls="legend"))
         if not self.labels or not self.names:
             head.append(_text(WIDTH / 2, self.top + PLOT_H / 2, NO_DATA, anchor="middle", fill="#777777"))
         return head
@@ -121,13 +213,13 @@ class _Frame:
 
     def x_axis(self) -> list[str]:
         out = []
-        for i, label in enumerate(self.labels):
+        for i, lines in enumerate(self.lines):
             x, y = self.x(i), self.bottom + 16
             if self.tilt:
                 out.append(f'<text x="{x:.1f}" y="{y}" text-anchor="end" transform="rotate(-35 {x:.1f} {y})" '
-                           f'class="label">{escape(label)}</text>')
+                           f'class="label">{escape(self.label(i))}</text>')
             else:
-                out.append(_text(x, y, label, anchor="middle", cls="label"))
+                out += [_text(x, y + 14 * n, line, anchor="middle", cls="label") for n, line in enumerate(lines)]
         return out
 
 
@@ -173,7 +265,7 @@ def _pct(v: float | None) -> str:
 
 def _describe(labels, series, unit: str, fmt=_fmt) -> str:
     """The chart's numbers as one line of text (the ``<desc>``), for screen readers."""
-    return "; ".join(f"{name}: " + ", ".join(f"{label} {fmt(_number(v))}{unit}"
+    return "; ".join(f"{name}: " + ", ".join(f"{label.replace(chr(10), ' ')} {fmt(_number(v))}{unit}"
                                              for label, v in zip(labels, vals, strict=True))
                      for name, vals in series)
 

@@ -262,3 +262,65 @@ def test_markup_in_a_complaint_never_runs_in_a_real_browser(live_server, runtime
     probe = new_page()  # the same markup does run when it is not escaped: the check can fail
     probe.set_content(MARKUP)
     probe.wait_for_function("window.__xss === 1")
+
+
+# Where each text of the dashboard's charts lands on screen, its size there, and the page's width.
+CHART_TEXTS = """() => [...document.querySelectorAll("section.chart svg")].map(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return {title: svg.getAttribute("aria-label"),
+            texts: [...svg.querySelectorAll("text")].map(t => {
+                const r = t.getBoundingClientRect();
+                return {text: t.textContent, cls: t.getAttribute("class") || "",
+                        left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                        px: parseFloat(t.getAttribute("font-size") || "12") * scale};
+            })};
+})"""
+
+
+def _overlapping(texts: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for n, a in enumerate(texts) for b in texts[n + 1:]
+            if a["left"] < b["right"] - slack and b["left"] < a["right"] - slack
+            and a["top"] < b["bottom"] - slack and b["top"] < a["bottom"] - slack]
+
+
+def test_the_dashboard_charts_stay_readable_with_seven_units_and_twelve_months(live_server, runtime, new_page,
+                                                                             tmp_path):
+    from core.timeutil import month_bounds, utcnow
+    from states.dashboard import month_list
+
+    months = month_list(utcnow(), 12)
+    windows = ("ld-1", "ul-1", "sc-1", "inv-1", "wb-1", "gate-1")  # one per unit; 总裁办 has none
+    svc = runtime.complaints()
+    for m, month in enumerate(months[:-1]):  # many empty unit-months, and one full month
+        start, _ = month_bounds(month)
+        for u, window in enumerate(windows):
+            count = 5 if m == 9 else (1 + u % 3 if (m + u) % 4 == 0 else 0)
+            for k in range(count):
+                at = start + timedelta(days=2, hours=k)
+                c = svc.create(window=window, source="customer", category="attitude", text="慢", at=at)
+                if window == "inv-1":  # handled in time: the rates of those months are 100 %
+                    for n, event in enumerate(("verify", "arrive", "resolve"), 1):
+                        svc.advance(c["id"], event, c["owner"], against="zhangsan" if n == 1 else None,
+                                    at=at + timedelta(minutes=5 * n))
+    for name, options in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = new_page(**options)
+        _login(page, live_server, "wuqing")
+        page.goto(f"{live_server}/dashboard?months=12")
+        charts = page.evaluate(CHART_TEXTS)
+        assert len(charts) == 3, name
+        for chart in charts:
+            texts = chart["texts"]
+            assert _overlapping(texts) == [], (name, chart["title"])
+            small = [(t["text"], round(t["px"], 1)) for t in texts if t["px"] < 9]
+            assert small == [], (name, chart["title"])  # no text drawn smaller than 9 CSS px
+        per_unit = [t["text"] for t in charts[0]["texts"]]
+        values = [t["text"] for t in charts[0]["texts"] if "value" in t["cls"]]
+        assert values and not [v for v in values if v.startswith("0")]  # an empty month is not labelled
+        assert {"成品库(装车班组)", "原料库(卸车班组)", "总裁办", "30件"} <= set(per_unit)  # legend, total
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), name
+        card = page.evaluate("document.querySelector('section.chart').getBoundingClientRect().right")
+        legend = [t["text"] for t in charts[0]["texts"] if t["cls"] == "legend" and t["right"] > card]
+        assert legend == [], name  # the whole legend in sight without scrolling the chart
+        page.screenshot(path=tmp_path / f"dashboard-{name}.png", full_page=True)  # to look at
+        page.locator("section.chart").first.screenshot(path=tmp_path / f"per-unit-{name}.png")
+        print(f"dashboard on a {name}: {tmp_path / f'dashboard-{name}.png'}")

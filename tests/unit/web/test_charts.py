@@ -30,7 +30,7 @@ def test_bar_chart_is_an_accessible_image_with_one_bar_per_value():
     bars = root.findall(".//svg:rect[@class='bar']", NS)
     assert len(bars) == 4
     assert float(bars[0].get("height")) > 0 and float(bars[1].get("height")) == 0  # zero stays a bar
-    assert {"3件", "0件", "5件", "1件"} <= set(texts(root))            # value labels
+    assert {"3件", "5件", "1件"} <= set(texts(root)) and "0件" not in texts(root)  # a zero gets no label
     assert {"开票室", "司磅室", "2026-10", "2026-11"} <= set(texts(root))  # axis and legend
 
 
@@ -99,4 +99,24 @@ def test_dashboard_rates_of_one_are_drawn_and_labelled_100_percent_for_every_ser
         for point in points:
             assert float(point.get("cy")) == pytest.approx(ticks["100%"] - 4)  # a tick's text sits 4 below its line
             assert point.find("svg:title", NS).text.endswith(": 100%")
-        assert [t.text for t in root.findall(".//svg:text[@class='value']", NS)] == ["100%"] * 4
+        # The four labels would sit on one another: the value is printed once.
+        assert [t.text for t in root.findall(".//svg:text[@class='value']", NS)] == ["100%"]
+
+
+def test_stacked_bars_one_column_per_label_totals_on_top_and_no_label_for_zero():
+    units = [(f"单位{u}", [0] * 11 + [u]) for u in range(7)]  # seven units, twelve months, mostly empty
+    root = parse(bar_chart("各单位每月投诉数", [f"{m}月" for m in range(1, 13)], units, unit="件", stacked=True))
+    bars = root.findall(".//svg:rect[@class='bar']", NS)
+    assert len(bars) == 6  # one segment per value above zero
+    assert len({b.get("x") for b in bars}) == 1  # all in the last month's column
+    values = [t.text for t in root.findall(".//svg:text", NS) if "value" in (t.get("class") or "")]
+    assert "21件" in values and not [v for v in values if v.startswith("0")]
+    assert all(t.get("transform") is None for t in root.findall(".//svg:text[@class='label']", NS))
+
+
+def test_a_second_label_line_stands_under_the_first():
+    root = parse(bar_chart("x", ["12月\n2025", "1月\n2026", "2月"], [("s", [1, 2, 3])]))
+    labels = [(t.text, float(t.get("y"))) for t in root.findall(".//svg:text[@class='label']", NS)]
+    assert [text for text, _ in labels] == ["12月", "2025", "1月", "2026", "2月"]
+    assert labels[1][1] - labels[0][1] == 14
+    assert "12月 2025 1" in root.find("svg:desc", NS).text  # one line in the description
