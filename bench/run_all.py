@@ -43,6 +43,7 @@ SMALL = {
     "advance.py": ["--db", "both", "--n", "300"],
     "clock_watch.py": ["--small", "--db", "both"],
     "dispatch.py": ["--n", "1000"],
+    "delivery.py": ["--idle", "60", "--before-samples", "4", "--after-samples", "10"],
     "intake.py": ["--seconds", "10"],
 }
 FIRST = ("score_month.py",)  # then alphabetical

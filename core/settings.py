@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 6
     outbox_backoff_seconds: int = 30   # doubles with every failed try
     outbox_lease_seconds: int = 300    # a claimed message not settled by then is claimed again
+    # Deliver right after the commit that wrote messages, on a thread of that process (the web,
+    # a command, a flow run); the dispatch-outbox sweep delivers the rest. False: the sweep only.
+    deliver_on_commit: bool = True
     # Month notices (HTML, spreadsheet) are written here, one folder per month.
     notice_dir: Path = Path("var") / "notices"
     # Show staff names masked (张*) on published notices.

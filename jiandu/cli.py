@@ -368,7 +368,8 @@ def praise(person: Annotated[str, typer.Argument(metavar="PERSON")], by: ByOpt,
 @app.command()
 def serve(port: Annotated[int, typer.Option("--port", help="Prefect server port")] = 4200,
           watch_seconds: Annotated[int, typer.Option("--watch-seconds")] = 60,
-          dispatch_seconds: Annotated[int, typer.Option("--dispatch-seconds")] = 10,
+          dispatch_seconds: Annotated[int, typer.Option("--dispatch-seconds",
+                                                        help="the outbox sweep (messages go on commit)")] = 60,
           web_port: Annotated[int | None, typer.Option("--web-port", help="网页端口 / web port")] = None,
           demo_accounts: Annotated[bool, typer.Option("--demo", help="演示账户 / demo accounts (make run)")] = False,
           ) -> None:

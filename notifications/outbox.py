@@ -22,6 +22,7 @@ from core.db import Database
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_iso
 from notifications.channels import DeliveryError, deliver
+from notifications.courier import mark_written
 from notifications.messages import COMPLAINANT, Draft
 from notifications.models import DEAD, PENDING, SENDING, SENT, OutboxMessage
 from notifications.recipients import complainant_targets, person_targets
@@ -48,6 +49,8 @@ def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) 
                                 body=d.body, urgent=d.urgent, complaint_id=d.complaint_id,
                                 status=PENDING, attempts=0, next_attempt_at=now, created_at=now))
             count += 1
+    if count:
+        mark_written(s)
     return count
 
 

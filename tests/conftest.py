@@ -115,6 +115,10 @@ def org_db(db):
     return db
 
 
+# Messages stay in the outbox until a test dispatches them: delivery on commit (the default) is
+# switched on by the tests of the courier itself (tests/integration/test_courier.py).
+os.environ.setdefault("JIANDU_DELIVER_ON_COMMIT", "false")
+
 # Prefect: offline, quiet, its own home, no heartbeat wait in tests (prefect-notes.md).
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -36,7 +36,8 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     settings = Settings(database_url=f"sqlite:///{(folder / 'jiandu.db').resolve()}",
-                        outbox_dir=folder / "outbox", notice_dir=folder / "notices", quiet_hours="")
+                        outbox_dir=folder / "outbox", notice_dir=folder / "notices", quiet_hours="",
+                        deliver_on_commit=False)  # a replay in seconds: everything is delivered at its end
     rt = Runtime(settings)
     upgrade_to_head(rt.db)
     year, mon = map(int, month.split("-"))

@@ -3,7 +3,8 @@
     clock-watch      every minute: break what is due, warn what is close (states.watch),
                      mark spot checks not done in time (states.spotcheck)
     spot-check-plan  the 1st at 00:05 Asia/Shanghai: the month's unannounced checks
-    dispatch-outbox  every few seconds: deliver due messages (notifications.outbox)
+    dispatch-outbox  every minute: the sweep, delivering due messages the courier missed (messages go
+                     right after their commit: notifications.courier)
     month-close      the 1st at 09:00 Asia/Shanghai: a draft of last month (publishing stays
                      a person's act: `jiandu month publish`)
 

@@ -20,7 +20,19 @@ class Runtime:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.resolved_database_url())
+        db = Database(self.settings.resolved_database_url())
+        if self.settings.deliver_on_commit:
+            self.courier.watch(db.sessions)
+        return db
+
+    @cached_property
+    def courier(self):
+        """Delivers what a commit of this process wrote, right after it (the sweep stays the guarantee)."""
+        from core.timeutil import utcnow
+        from notifications.courier import Courier
+        from notifications.outbox import dispatch
+
+        return Courier(lambda: dispatch(self.db, self.settings, utcnow()))
 
     @cached_property
     def policy(self) -> Policy:

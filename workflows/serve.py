@@ -54,7 +54,7 @@ def wait_healthy(api_url: str, timeout: float = 120, process: subprocess.Popen |
     raise RuntimeError(f"Prefect server at {api_url} not healthy after {timeout:.0f} s")
 
 
-def deployments(watch_seconds: int = 60, dispatch_seconds: int = 10) -> list:
+def deployments(watch_seconds: int = 60, dispatch_seconds: int = 60) -> list:
     from prefect.schedules import Cron
 
     from workflows.flows import clock_watch, dispatch_outbox, month_close, spot_check_plan
@@ -62,8 +62,8 @@ def deployments(watch_seconds: int = 60, dispatch_seconds: int = 10) -> list:
     return [
         clock_watch.to_deployment(name="every-minute", interval=watch_seconds,
                                   concurrency_limit=1, description="时限检查 / the clock watch"),
-        dispatch_outbox.to_deployment(name="every-few-seconds", interval=dispatch_seconds,
-                                      concurrency_limit=1, description="消息投递 / outbox dispatch"),
+        dispatch_outbox.to_deployment(name="sweep", interval=dispatch_seconds, concurrency_limit=1,
+                                      description="消息补投 / outbox sweep (messages go on commit)"),
         spot_check_plan.to_deployment(name="first-of-month", concurrency_limit=1,
                                       schedule=Cron("5 0 1 * *", timezone="Asia/Shanghai"),
                                       description="抽查计划 / the month's spot-check plan"),
@@ -89,7 +89,7 @@ def start_web(host: str, port: int, demo: bool = False) -> subprocess.Popen:
 
 
 def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var") / "prefect",
-              watch_seconds: int = 60, dispatch_seconds: int = 10, web: tuple[str, int] | None = None,
+              watch_seconds: int = 60, dispatch_seconds: int = 60, web: tuple[str, int] | None = None,
               demo: bool = False) -> None:
     _stop_on_sigterm()
     server = None

@@ -22,7 +22,8 @@ def test_every_deployment_points_at_a_flow_of_the_project():
         assert isinstance(getattr(module, func), Flow), dep["entrypoint"]
         assert dep["work_pool"]["name"] == "jiandu"
         names.append(dep["name"])
-    assert names == ["every-minute", "every-few-seconds", "first-of-month", "first-of-month"]
+    assert names == ["every-minute", "sweep", "first-of-month", "first-of-month"]
+    assert spec["deployments"][1]["schedules"][0] == {"interval": 60}  # messages go on commit
     assert spec["deployments"][2]["schedules"][0] == {"cron": "5 0 1 * *", "timezone": "Asia/Shanghai"}
     monthly = spec["deployments"][3]["schedules"][0]
     assert monthly == {"cron": "0 9 1 * *", "timezone": "Asia/Shanghai"}
