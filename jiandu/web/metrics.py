@@ -51,6 +51,8 @@ class _Registry:
         yield GaugeMetricFamily("jiandu_clocks_overdue", "已到期未处理的时限 / clocks due and not yet broken "
                                 "by the clock watch (above 0 for minutes: the watch is not running)",
                                 value=sig.clocks_overdue)
+        yield GaugeMetricFamily("jiandu_clocks_broken_last_day", "24小时内逾期 / clocks broken (deadlines missed) "
+                                "in the last 24 hours", value=sig.clocks_broken_last_day)
         outbox = GaugeMetricFamily("jiandu_outbox_messages", "未完成的消息 / unsettled messages by status "
                                    "(dead = out of tries: jiandu outbox retry)", labels=["status"])
         for status, count in sig.outbox_by_status.items():

@@ -82,6 +82,7 @@ def test_metrics_count_open_complaints_overdue_clocks_the_outbox_and_the_watch(r
     assert before[("jiandu_complaints_open", (("state", "escalated"),))] == 0
     assert before[("jiandu_clocks_running", ())] == 6
     assert before[("jiandu_clocks_overdue", ())] == 1
+    assert before[("jiandu_clocks_broken_last_day", ())] == 0
     assert before[("jiandu_outbox_messages", (("status", "pending"),))] == before[("jiandu_outbox_due", ())] > 0
     assert before[("jiandu_outbox_oldest_due_seconds", ())] >= 40 * 60
     assert not any(name.startswith("jiandu_clock_watch") for name, _ in before)  # it never ran
@@ -94,6 +95,7 @@ def test_metrics_count_open_complaints_overdue_clocks_the_outbox_and_the_watch(r
     assert after[("jiandu_complaints_open", (("state", "received"),))] == 1
     assert after[("jiandu_complaints_open", (("state", "escalated"),))] == 1
     assert after[("jiandu_clocks_overdue", ())] == 0
+    assert after[("jiandu_clocks_broken_last_day", ())] == 1
     assert after[("jiandu_outbox_messages", (("status", "dead"),))] == 1
     assert after[("jiandu_clock_watch_last_breaks", ())] == 1
     assert abs(after[("jiandu_clock_watch_last_run_timestamp_seconds", ())] - utcnow().timestamp()) < 600
