@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.defaults import default_file
 
+# The longest note a person writes, on every face (JIANDU_NOTE_MAX_CHARS overrides it).
+NOTE_MAX_CHARS = 2000
+
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'var' / 'jiandu.db'}"
@@ -71,6 +74,11 @@ class Settings(BaseSettings):
     login_lock_seconds: int = 300
     # GET /metrics answers a scraper sending "Authorization: Bearer <this>"; empty: /metrics is off.
     metrics_token: str = ""
+
+    # ---- what people write ----
+    # A note of a change, a praise or an adjustment, a rating's comment, an appeal's reason or
+    # decision: at most this many characters, on the console, the CLI, the API and the public pages.
+    note_max_chars: int = NOTE_MAX_CHARS
 
     @model_validator(mode="after")
     def _links_follow_the_served_port(self) -> Settings:

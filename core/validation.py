@@ -1,5 +1,5 @@
 """One line for refused input: a settings file's key at fault (policy, calendar), a text with
-control characters."""
+control characters, a note too long."""
 
 from __future__ import annotations
 
@@ -25,4 +25,14 @@ def check_printable(field: str, value: str | None) -> None:
     from core.errors import InvalidInput
 
     if value and has_control_characters(value):
-        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符", field=field)
+        raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符", field=field.lstrip("-"))
+
+
+def check_note(field: str, value: str | None, limit: int) -> None:
+    """The one check of a note a person writes: printable, at most ``limit`` characters
+    (``Settings.note_max_chars``)."""
+    from core.errors import InvalidInput
+
+    check_printable(field, value)
+    if value and len(value) > limit:
+        raise InvalidInput(f"{field}: longer than {limit} characters 超过{limit}个字符", field=field.lstrip("-"))

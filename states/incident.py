@@ -19,6 +19,7 @@ from core.errors import Conflict, InvalidInput, Refused
 from core.org import Window
 from core.policy import IncidentStep as StepPolicy
 from core.timeutil import as_utc, local_iso
+from core.validation import check_note
 from states.clocks import BROKEN, REPLACED, REPLACED_BY_INCIDENT, RUNNING, STOPPED, ClockStart, end
 from states.events import IncidentStep
 from states.machine import FINAL_STATES, TOP_LEVEL, not_the_accused, owner_or_higher
@@ -44,6 +45,7 @@ class IncidentService:
         """Report the incident: escalate one rung (if any is left) and start the steps."""
         svc = self.service
         at = as_utc(at) if at else svc.now()
+        check_note("--note", note, svc.note_max_chars)
         with svc.db.transaction() as s:
             c = _complaint(s, complaint_id)
             who = _actor(s, actor)
@@ -81,6 +83,7 @@ class IncidentService:
                  at: datetime | None = None) -> dict:
         svc = self.service
         at = as_utc(at) if at else svc.now()
+        check_note("--note", note, svc.note_max_chars)
         names = [st.name for st in self.steps]
         if step not in names:
             raise InvalidInput(f"STEP: unknown step '{step}' 未知步骤 (one of {', '.join(names)})")

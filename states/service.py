@@ -30,8 +30,9 @@ from core.org import (
     units_headed_by,
 )
 from core.policy import Policy
+from core.settings import NOTE_MAX_CHARS
 from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
-from core.validation import check_printable
+from core.validation import check_note, check_printable
 from states import clocks as clockrules
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import (
@@ -57,10 +58,11 @@ MAX_TEXT = 2000  # characters of a complaint's text (the API schema says the sam
 
 class ComplaintService:
     def __init__(self, db: Database, policy: Policy, now: Callable[[], datetime] = utcnow,
-                 listener: Listener | None = None):
+                 listener: Listener | None = None, note_max_chars: int = NOTE_MAX_CHARS):
         self.db = db
         self.policy = policy
         self.now = now
+        self.note_max_chars = note_max_chars  # Settings.note_max_chars: every note of a complaint
         # Told of every change inside its transaction (the notifications outbox).
         self.listener = listener
 
@@ -141,7 +143,7 @@ class ComplaintService:
         at = as_utc(at) if at else self.now()
         if event not in EVENTS:
             raise InvalidInput(f"EVENT: unknown event '{event}' 未知操作 (one of {', '.join(EVENTS)})")
-        check_printable("--note", note)
+        check_note("--note", note, self.note_max_chars)
         if photo is not None:
             if event != "arrive":
                 raise InvalidInput("photo: only with 'arrive' 仅到场时可上传照片")

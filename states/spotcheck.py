@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
 from core.org import Person, Position, Unit, Window, rung_of
 from core.timeutil import BUSINESS_TZ, as_utc, local_iso
+from core.validation import check_note
 from states.service import ComplaintService, _actor
 from states.spotcheck_models import STATUSES, SpotCheck, SpotCheckPlan
 from states.spotcheck_plan import Inspector, PlanRules, WindowToCheck, month_bounds, plan_month
@@ -122,6 +123,7 @@ class SpotCheckService:
                against: str | None = None, note: str | None = None, at: datetime | None = None) -> dict:
         """Every item passed or failed exactly once; each failure becomes a verified finding."""
         at = as_utc(at) if at else self.now()
+        check_note("--note", note, self.complaints.note_max_chars)
         try:
             with self.db.transaction() as s:
                 row = _check(s, check_id)

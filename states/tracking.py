@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.errors import Conflict, InvalidInput, NotFound, Refused
 from core.org import LADDER, Person, Unit, Window
 from core.timeutil import local_iso
-from core.validation import check_printable
+from core.validation import check_note
 from states.machine import EVENT_LABELS, STATE_LABELS, Actor, refusal
 from states.models import CATEGORIES, Complaint, ComplaintRating
 from states.service import ComplaintService
@@ -24,7 +24,6 @@ from states.views import lifecycle_of
 
 COMPLAINANT = Actor(id="complainant", kind="complainant")
 RUNG_LABELS = {1: "总执行 / chief executor", 2: "组长 / team leader", 3: "董事长 / chairman"}
-MAX_COMMENT = 1000
 
 
 class TrackingService:
@@ -54,9 +53,7 @@ class TrackingService:
         if score not in range(1, 6):
             raise InvalidInput(f"score: {score} is not 1 to 5 满意度须为 1-5")
         comment = (comment or "").strip() or None
-        if comment and len(comment) > MAX_COMMENT:
-            raise InvalidInput(f"comment: longer than {MAX_COMMENT} characters 评价过长")
-        check_printable("comment", comment)
+        check_note("comment", comment, self.complaints.note_max_chars)
         at = self.complaints.now()
         with self.db.transaction() as s:
             c = _by_token(s, token)

@@ -25,7 +25,7 @@ from core.org import LADDER, Person, active_person, ladder_owner, rung_of, with_
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, as_utc, local_iso, utcnow
-from core.validation import check_printable
+from core.validation import check_note
 from notifications.messages import draft
 from notifications.outbox import enqueue
 from scoring.models import Adjustment, LedgerLine, MonthClose
@@ -35,7 +35,6 @@ from states.models import Clock, Complaint, ComplaintEvent
 
 SYSTEM = Reviewer(id="system", kind="system")
 RUNNING, STOPPED, BROKEN = "running", "stopped", "broken"
-MAX_REASON = 2000
 
 
 def working_days_after(start: datetime, days: int) -> datetime:
@@ -75,9 +74,7 @@ class AppealService:
         reason = (reason or "").strip()
         if not reason:
             raise InvalidInput("--reason: empty 须说明申诉理由")
-        check_printable("--reason", reason)
-        if len(reason) > MAX_REASON:
-            raise InvalidInput(f"--reason: longer than {MAX_REASON} characters 理由过长")
+        check_note("--reason", reason, self.settings.note_max_chars)
         with self.db.transaction() as s:
             appellant = active_person(s, person, "PERSON")
             ln = s.get(LedgerLine, line_id)
@@ -116,9 +113,7 @@ class AppealService:
     def decide(self, appeal_id: int, by: str, uphold: bool, note: str, at: datetime | None = None) -> dict:
         if not (note or "").strip():
             raise InvalidInput("--note: empty 须写明复核意见")
-        check_printable("--note", note)
-        if len(note) > MAX_REASON:
-            raise InvalidInput(f"--note: longer than {MAX_REASON} characters 意见过长")
+        check_note("--note", note, self.settings.note_max_chars)
         return self._act(appeal_id, "uphold" if uphold else "reject", by, note.strip(), at)
 
     def _act(self, appeal_id: int, event: str, by: str, note: str | None, at: datetime | None) -> dict:

@@ -31,6 +31,7 @@ from core.policy import Policy
 from core.policyrecord import record_policy
 from core.settings import Settings
 from core.timeutil import as_utc, local_iso, utcnow
+from core.validation import check_note
 from notifications.messages import draft
 from notifications.outbox import enqueue
 from scoring import MonthResult, result_to_json, score_month
@@ -171,6 +172,7 @@ class MonthCloseService:
 
     def praise(self, person: str, by: str, note: str | None = None, at: datetime | None = None) -> dict:
         at = as_utc(at) if at else self.now()
+        check_note("--note", note, self.settings.note_max_chars)
         with self.db.transaction() as s:
             _person(s, person, "PERSON")
             _person(s, by, "--by")  # complainants' ratings arrive through the web issue's own path
@@ -183,6 +185,7 @@ class MonthCloseService:
                at: datetime | None = None) -> dict:
         """Book a correction of a published month in the open ``month``."""
         month_bounds(month)
+        check_note("--reason", reason, self.settings.note_max_chars)
         at = as_utc(at) if at else self.now()
         with self.db.transaction() as s:
             _require_role(s, by, "president_office", "adjust 调整")

@@ -51,7 +51,8 @@ class Runtime:
         """
         from states.service import ComplaintService
 
-        return ComplaintService(self.db, self.policy, listener=lambda s, event: self.notifier(s, event))
+        return ComplaintService(self.db, self.policy, listener=lambda s, event: self.notifier(s, event),
+                                note_max_chars=self.settings.note_max_chars)
 
     def months(self):
         from workflows.monthclose import MonthCloseService

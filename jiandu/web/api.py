@@ -39,7 +39,7 @@ class ComplaintIn(BaseModel):
 
 class AdvanceIn(BaseModel):
     event: Event
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, description="at most JIANDU_NOTE_MAX_CHARS (2000) characters")
     against: str | None = Field(default=None, max_length=64)
     version: int | None = Field(default=None, ge=0, le=2**31 - 1,
                                 description="the version you saw; a newer one answers 409")

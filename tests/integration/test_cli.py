@@ -103,6 +103,9 @@ def test_complaint_round_trip_json_contract(cli):
     (["complaint", "advance", "1", "verify", "--by", "sunli", "--against", "zhang\x00san"], "'zhang\\x00san'"),
     (["complaint", "list", "--unit", "\x07"], "control characters"),
     (["praise", "xiaowang", "--by", "lizhu", "--note", "a\x1b[31mb"], "control characters"),
+    # One limit for every note (JIANDU_NOTE_MAX_CHARS, 2000 by default).
+    (["complaint", "advance", "1", "escalate", "--by", "zhouhua", "--note", "备" * 2001], "--note: longer than 2000"),
+    (["praise", "xiaowang", "--by", "lizhu", "--note", "好" * 2001], "--note: longer than 2000"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(cli, db_url, args, message):
     jrun(cli, "complaint", "new", "--window", "wb-2", "--source", "customer", "--category",

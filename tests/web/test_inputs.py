@@ -58,3 +58,32 @@ def test_a_nul_in_the_public_ratings_praise_or_a_path_is_422(client, runtime):
     assert client.get("/w/inv%00").status_code == 422
     assert client.get("/t/abc%00").status_code == 422
     assert client.get("/boards/wb%001").status_code == 422
+
+
+def test_one_note_limit_on_the_console_the_api_and_the_public_rating(client, runtime):
+    """JIANDU_NOTE_MAX_CHARS (2000 by default) holds on every face; here set to 40."""
+    from core.accounts import AccountService
+    from core.settings import Settings
+    from states.models import ComplaintRating
+
+    assert Settings().note_max_chars == 2000
+    runtime.settings.note_max_chars = 40
+    token = file_complaint(client)
+    owner = runtime.complaints().get(1)["owner"]
+    login(client, owner)
+    reply = post_form(client, "/complaints/1", "/complaints/1/advance",
+                      {"event": "verify", "against": "zhangsan", "note": "核" * 41})
+    assert reply.status_code == 422 and "--note: longer than 40" in reply.text
+    headers = {"Authorization": f"Bearer {AccountService(runtime.db).issue_token(owner, 'test')}"}
+    reply = client.post("/api/complaints/1/advance", json={"event": "verify", "against": "zhangsan",
+                                                           "note": "核" * 41}, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "note"
+    assert runtime.complaints().get(1)["state"] == "received"
+    assert post_form(client, "/complaints/1", "/complaints/1/advance",
+                     {"event": "verify", "against": "zhangsan", "note": "核" * 40}).status_code == 303
+    runtime.complaints().advance(1, "arrive", owner)
+    runtime.complaints().advance(1, "resolve", owner)
+    reply = post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "4", "comment": "好" * 41})
+    assert reply.status_code == 422 and "comment: longer than 40" in reply.text
+    with runtime.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(ComplaintRating)) == 0
