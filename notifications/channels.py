@@ -41,7 +41,9 @@ def deliver(target: str, key: str, subject: str, body: str, outbox_dir: Path) ->
     if not sender.add(with_key(target, key)):
         raise DeliveryError(f"invalid channel URL 无效的通道地址: {_redact(target)}")
     with apprise.LogCapture(level=logging.WARNING) as log:
-        ok = sender.notify(title=subject, body=body)
+        # TEXT: the body is plain text (a complaint's own words among it). Unsaid, Apprise would
+        # send it as the HTML part of a mail, a link or an <img> in it live in the reader's mail.
+        ok = sender.notify(title=subject, body=body, body_format=apprise.NotifyFormat.TEXT)
         detail = " ".join(log.getvalue().split())[-300:]
     if not ok:
         raise DeliveryError(f"{_redact(target)}: {detail or 'not delivered 未送达'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from core.org import Person
@@ -23,10 +24,15 @@ def person_targets(person: Person, settings: Settings) -> list[str]:
     return list(channels.get("*", [FILE]))
 
 
+# One plain address. The contact is the complainant's own text, and a mail URL's recipients are
+# split on commas, spaces and semicolons: "me@a.cn,you@b.cn" would have Jiandu mail a stranger.
+_ONE_ADDRESS = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
 def complainant_targets(contact: str | None, settings: Settings) -> list[str]:
-    """An e-mail contact through the configured mail URL; anything else on file."""
+    """An e-mail contact (one address) through the configured mail URL; anything else on file."""
     if not contact:
         return []
-    if "@" in contact and settings.complainant_email_url:
+    if _ONE_ADDRESS.fullmatch(contact) and settings.complainant_email_url:
         return [settings.complainant_email_url.replace("{contact}", quote(contact, safe="@"))]
     return [FILE]

@@ -218,3 +218,31 @@ def test_a_dispatcher_whose_lease_ran_out_does_not_undo_the_next_one(org_db, pol
     settle(org_db, settings, later, {slow.id: "timeout"}, slow.claim)  # A wakes up late
     [message] = outbox(org_db)
     assert message.status == SENT and message.last_error is None
+
+
+MARKUP_TEXT = '客户写道：<a href="http://evil.example/">点此退款</a>\n<img src=x onerror=alert(1)>\n3 < 4 & 5\n'
+
+
+def test_a_mail_carries_the_text_as_plain_text_never_as_html(tmp_path):
+    """A complaint's text in a supervisor's mail: Apprise sent it as the HTML part unless told it is text."""
+    from notifications.channels import deliver
+
+    with SmtpSink() as smtp:
+        deliver(smtp.url("fengqiang@example.com"), "jd-1", "【监督】新投诉 #1", MARKUP_TEXT, tmp_path)
+    (mail,) = smtp.messages
+    assert [part.get_content_type() for part in mail.walk()] == ["text/plain"]
+    assert mail.get_content().replace("\r\n", "\n") == MARKUP_TEXT  # as written (mail lines end in CRLF)
+
+
+def test_a_complainants_contact_reaches_one_address_only(tmp_path):
+    """The contact is the complainant's own text: a list in it must not make Jiandu mail others."""
+    from notifications.channels import FILE
+    from notifications.recipients import complainant_targets
+
+    with SmtpSink() as smtp:
+        settings = Settings(complainant_email_url=smtp.url("{contact}"))
+        assert complainant_targets("kehu@example.com", settings) == [smtp.url("kehu@example.com")]
+        for contact in ("kehu@example.com,other@example.com", "kehu@example.com other@example.com",
+                        "kehu@example.com;other@example.com", "kehu@example.com&bcc=other@example.com",
+                        "kehu@example.com\nother@example.com"):
+            assert complainant_targets(contact, settings) == [FILE], contact
