@@ -119,7 +119,7 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[float
     frame = _Frame(title, labels, [name for name, _ in series])
     out = frame.open(_describe(labels, series, "", fmt)) + frame.y_axis(ticks, top, fmt)
     placed: list[tuple[float, float, float, float]] = []  # the value labels' boxes so far
-    said: set[tuple[int, int, str]] = set()
+    said: dict[tuple[int, int, str], tuple[int, str] | None] = {}  # a label's place -> (index in out, fill)
     for s, vals in enumerate(values):
         colour = COLOURS[s % len(COLOURS)]
         points = [(i, frame.x(i), frame.bottom - PLOT_H * min(max(v, 0), top) / top, v)
@@ -137,13 +137,18 @@ def line_chart(title: str, labels: list[str], series: list[tuple[str, list[float
             # point's tooltip and the description keep the value). An equal value already
             # labelled at the same place needs no second label.
             text = fmt(v)
-            if (round(x), round(y), text) in said:
+            spot = (round(x), round(y), text)
+            if spot in said:  # several series' label: neutral, not the first series' colour
+                if said[spot] is not None:
+                    index, fill = said[spot]
+                    out[index] = out[index].replace(f'fill="{fill}"', 'fill="#222222"')
                 continue
-            said.add((round(x), round(y), text))
+            said[spot] = None
             for base in (y - 7, y + 15):
                 box = _box(x, base, text, 10)
                 if not any(_overlap(box, other) for other in placed):
                     placed.append(box)
+                    said[spot] = (len(out), colour)
                     out.append(_text(x, base, text, size=10, anchor="middle", fill=colour, cls="value"))
                     break
     return "".join(out + frame.x_axis() + ["</svg>"])

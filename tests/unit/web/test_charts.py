@@ -100,7 +100,8 @@ def test_dashboard_rates_of_one_are_drawn_and_labelled_100_percent_for_every_ser
             assert float(point.get("cy")) == pytest.approx(ticks["100%"] - 4)  # a tick's text sits 4 below its line
             assert point.find("svg:title", NS).text.endswith(": 100%")
         # The four labels would sit on one another: the value is printed once.
-        assert [t.text for t in root.findall(".//svg:text[@class='value']", NS)] == ["100%"]
+        (label,) = root.findall(".//svg:text[@class='value']", NS)
+        assert (label.text, label.get("fill")) == ("100%", "#222222")  # it speaks for every series
 
 
 def test_stacked_bars_one_column_per_label_totals_on_top_and_no_label_for_zero():
