@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+from core.private import private_dir, write_private
+
 FILE = "file"
 _KEYED_SCHEMES = ("json", "jsons", "xml", "xmls", "form", "forms", "mailto", "mailtos")
 
@@ -39,25 +41,25 @@ def deliver(target: str, key: str, subject: str, body: str, outbox_dir: Path) ->
 
     sender = apprise.Apprise()
     if not sender.add(with_key(target, key)):
-        raise DeliveryError(f"invalid channel URL 无效的通道地址: {_redact(target)}")
+        raise DeliveryError(f"invalid channel URL 无效的通道地址: {redact(target)}")
     with apprise.LogCapture(level=logging.WARNING) as log:
         # TEXT: the body is plain text (a complaint's own words among it). Unsaid, Apprise would
         # send it as the HTML part of a mail, a link or an <img> in it live in the reader's mail.
         ok = sender.notify(title=subject, body=body, body_format=apprise.NotifyFormat.TEXT)
         detail = " ".join(log.getvalue().split())[-300:]
     if not ok:
-        raise DeliveryError(f"{_redact(target)}: {detail or 'not delivered 未送达'}")
+        raise DeliveryError(f"{redact(target)}: {detail or 'not delivered 未送达'}")
 
 
 def _write_file(folder: Path, key: str, subject: str, body: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # a message holds the complainant's private tracking link
     final = folder / f"{key}.txt"
     partial = folder / f".{key}.tmp"
-    partial.write_text(f"{subject}\n\n{body}", encoding="utf-8")
+    write_private(partial, f"{subject}\n\n{body}".encode())
     os.replace(partial, final)  # atomic: a reader never sees half a message
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """Scheme and host only: URLs may hold tokens and passwords."""
     scheme, _, rest = url.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]

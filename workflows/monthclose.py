@@ -29,6 +29,7 @@ from core.org import Person, Unit
 from core.orgservice import org_snapshot
 from core.policy import Policy
 from core.policyrecord import record_policy
+from core.private import private_dir, write_private
 from core.settings import Settings
 from core.timeutil import as_utc, local_iso, utcnow
 from core.validation import check_note
@@ -271,14 +272,13 @@ class MonthCloseService:
         """The notice page and spreadsheet, derived from the stored result (re-creatable)."""
         from notifications.notice import render_notice_html, render_notice_xlsx
 
-        folder = Path(self.settings.notice_dir) / month
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(Path(self.settings.notice_dir) / month)
         org = org_snapshot(self.db, include_inactive=True)
         html = render_notice_html(view, org, mask_names=self.settings.mask_names, status=status)
         stem = "notice" if status == PUBLISHED else "notice-draft"
-        (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+        write_private(folder / f"{stem}.html", html.encode())
         if status == PUBLISHED:
-            (folder / "notice.xlsx").write_bytes(render_notice_xlsx(view, org, mask_names=self.settings.mask_names))
+            write_private(folder / "notice.xlsx", render_notice_xlsx(view, org, mask_names=self.settings.mask_names))
         return folder
 
 

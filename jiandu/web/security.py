@@ -17,6 +17,7 @@ from fastapi import Request
 
 from core.errors import Forbidden
 from core.org import Person, rung_of, units_headed_by
+from core.private import private_dir
 
 # Who may open the console: the supervision team, the ladder, the president's office, leaders.
 TEAM = frozenset({"supervisor", "executor", "coordinator", "chairman", "president_office", "leader"})
@@ -137,7 +138,7 @@ def secret_key(settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = (Path("var") / "secret_key").resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
