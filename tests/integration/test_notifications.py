@@ -237,11 +237,12 @@ def test_a_mail_carries_the_text_as_plain_text_never_as_html(tmp_path):
 def test_a_complainants_contact_reaches_one_address_only(tmp_path):
     """The contact is the complainant's own text: a list in it must not make Jiandu mail others."""
     from notifications.channels import FILE
-    from notifications.recipients import complainant_targets
+    from notifications.recipients import complainant_targets, resolve_target
 
     with SmtpSink() as smtp:
         settings = Settings(complainant_email_url=smtp.url("{contact}"))
-        assert complainant_targets("kehu@example.com", settings) == [smtp.url("kehu@example.com")]
+        assert complainant_targets("kehu@example.com", settings) == ["mail:kehu@example.com"]  # no URL kept
+        assert resolve_target("mail:kehu@example.com", settings, {}) == smtp.url("kehu@example.com")
         for contact in ("kehu@example.com,other@example.com", "kehu@example.com other@example.com",
                         "kehu@example.com;other@example.com", "kehu@example.com&bcc=other@example.com",
                         "kehu@example.com\nother@example.com"):
