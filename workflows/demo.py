@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.errors import JianduError
+from core.private import private_dir
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ
 from workflows.runtime import Runtime
@@ -34,7 +35,7 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
 
     if folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    private_dir(folder)
     settings = Settings(database_url=f"sqlite:///{(folder / 'jiandu.db').resolve()}",
                         outbox_dir=folder / "outbox", notice_dir=folder / "notices", quiet_hours="",
                         deliver_on_commit=False)  # a replay in seconds: everything is delivered at its end

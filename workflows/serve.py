@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from core.private import private_dir
+
 QUIET_OFFLINE = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -30,7 +32,7 @@ def prefect_env(home: Path) -> dict[str, str]:
 
 
 def start_server(host: str, port: int, home: Path) -> subprocess.Popen:
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)  # the Prefect server's database: flow runs and their parameters
     prefect = Path(sys.executable).parent / "prefect"
     # The UI asks /ui-settings where the API is; unless told, the server answers port 4200.
     browsable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
