@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, Database, UTCDateTime
 from core.errors import Forbidden, InvalidInput
 from core.org import Person, active_person
+from core.settings import ARGON2_PROFILES
 from core.timeutil import utcnow
 
 MIN_PASSWORD = 8
@@ -56,29 +58,41 @@ class Throttle:
     lock_seconds: int = 300
 
 
-def _hasher():
-    from argon2 import PasswordHasher  # imported by the commands that hash only
+class PasswordHashing:
+    """argon2 at one named profile (JIANDU_ARGON2_PROFILE; tests run at CHEAPEST). A check of a
+    missing account verifies a dummy hash of the same profile: every path costs one verify."""
 
-    return PasswordHasher()
+    def __init__(self, profile: str = ARGON2_PROFILES[0]):
+        from argon2 import PasswordHasher, profiles  # imported by the commands that hash only
+
+        if profile not in ARGON2_PROFILES:
+            raise InvalidInput(f"JIANDU_ARGON2_PROFILE: '{profile}' is not one of {', '.join(ARGON2_PROFILES)}")
+        self.profile = profile
+        self._hasher = PasswordHasher.from_parameters(getattr(profiles, profile))
+        self._dummy: str | None = None
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, hashed: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            return self._hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def verify_dummy(self, password: str) -> None:
+        """The cost of a real check, for an id without an account (no timing difference)."""
+        if self._dummy is None:
+            self._dummy = self.hash("not-a-password")
+        self.verify(self._dummy, password)
 
 
-def _verify(hashed: str, password: str) -> bool:
-    from argon2.exceptions import VerificationError
-
-    try:
-        return _hasher().verify(hashed, password)
-    except VerificationError:
-        return False
-
-
-_DUMMY_HASH: list[str] = []
-
-
-def _dummy_verify(password: str) -> None:
-    """The cost of a real check, for an id without an account (no timing difference)."""
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(_hasher().hash("not-a-password"))
-    _verify(_DUMMY_HASH[0], password)
+@cache
+def hashing_for(profile: str = ARGON2_PROFILES[0]) -> PasswordHashing:
+    """One per profile and process: the dummy hash is made once."""
+    return PasswordHashing(profile)
 
 
 def _sha256(token: str) -> str:
@@ -86,13 +100,22 @@ def _sha256(token: str) -> str:
 
 
 class AccountService:
-    def __init__(self, db: Database, throttle: Throttle = Throttle(), now=utcnow):
+    def __init__(self, db: Database, throttle: Throttle = Throttle(), now=utcnow,
+                 hashing: PasswordHashing | None = None):
         self.db, self.throttle, self.now = db, throttle, now
+        self._hashing = hashing
+
+    @property
+    def hashing(self) -> PasswordHashing:
+        """Built on first use: reading sessions and tokens never imports argon2."""
+        if self._hashing is None:
+            self._hashing = hashing_for()
+        return self._hashing
 
     def set_password(self, person_id: str, password: str) -> None:
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(f"password: at least {MIN_PASSWORD} characters 密码至少 {MIN_PASSWORD} 位")
-        hashed = _hasher().hash(password)
+        hashed = self.hashing.hash(password)
         with self.db.transaction() as s:
             active_person(s, person_id, "PERSON")
             acc = s.get(Account, person_id)
@@ -107,7 +130,7 @@ class AccountService:
         """Demo mode: one hash (argon2 is slow on purpose), one transaction, for every id given."""
         if not person_ids:
             return
-        hashed, now = _hasher().hash(password), self.now()
+        hashed, now = self.hashing.hash(password), self.now()
         with self.db.transaction() as s:
             s.add_all(Account(person_id=pid, password_hash=hashed, failed_logins=0, changed_at=now, session_epoch=0)
                       for pid in person_ids)
@@ -127,7 +150,7 @@ class AccountService:
                           f"({self.throttle.max_failures} wrong tries lock the account for "
                           f"{self.throttle.lock_seconds // 60} minutes)")
         if not person_id or len(person_id) > 64 or any(ord(ch) < 32 for ch in person_id + password):
-            _dummy_verify(password)
+            self.hashing.verify_dummy(password)
             raise wrong
         now = self.now()
         with self.db.reading() as s:
@@ -137,9 +160,9 @@ class AccountService:
             locked = usable and acc.locked_until is not None and acc.locked_until > now
             hashed = acc.password_hash if usable else None
         if not usable:
-            _dummy_verify(password)
+            self.hashing.verify_dummy(password)
             raise wrong
-        if locked or not _verify(hashed, password):
+        if locked or not self.hashing.verify(hashed, password):
             if not locked:
                 self._count_failure(person_id, now)
             raise wrong

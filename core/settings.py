@@ -7,6 +7,7 @@ point the same code at SQLite or PostgreSQL by setting one variable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,10 @@ from core.defaults import default_file
 
 # The longest note a person writes, on every face (JIANDU_NOTE_MAX_CHARS overrides it).
 NOTE_MAX_CHARS = 2000
+
+# argon2's named cost profiles (argon2.profiles); the first is the library's default and production's.
+Argon2Profile = Literal["RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"]
+ARGON2_PROFILES: tuple[str, ...] = get_args(Argon2Profile)
 
 
 def _default_database_url() -> str:
@@ -72,6 +77,10 @@ class Settings(BaseSettings):
     # Wrong passwords in a row before an account waits login_lock_seconds.
     login_max_failures: int = 5
     login_lock_seconds: int = 300
+    # argon2's cost, one of the library's named profiles: RFC_9106_LOW_MEMORY (its default: 3
+    # passes over 64 MiB), RFC_9106_HIGH_MEMORY, or CHEAPEST (tests only). New hashes take it;
+    # a stored hash is checked at the cost it was made with.
+    argon2_profile: Argon2Profile = ARGON2_PROFILES[0]
     # GET /metrics answers a scraper sending "Authorization: Bearer <this>"; empty: /metrics is off.
     metrics_token: str = ""
 

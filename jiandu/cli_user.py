@@ -16,10 +16,9 @@ PersonArg = Annotated[str, typer.Argument(metavar="PERSON", help="工号 / perso
 
 
 def _accounts():
-    from core.accounts import AccountService
     from jiandu.cli import _Context
 
-    return AccountService(_Context().db)
+    return _Context().accounts()
 
 
 @user_app.command("set-password")

@@ -119,6 +119,10 @@ def org_db(db):
 # switched on by the tests of the courier itself (tests/integration/test_courier.py).
 os.environ.setdefault("JIANDU_DELIVER_ON_COMMIT", "false")
 
+# argon2 at the library's documented minimum (argon2.profiles.CHEAPEST): a log-in costs
+# microseconds instead of a second; production keeps the default (core/settings.py).
+os.environ.setdefault("JIANDU_ARGON2_PROFILE", "CHEAPEST")
+
 # Prefect: offline, quiet, its own home, no heartbeat wait in tests (prefect-notes.md).
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -54,6 +54,13 @@ class Runtime:
         return ComplaintService(self.db, self.policy, listener=lambda s, event: self.notifier(s, event),
                                 note_max_chars=self.settings.note_max_chars)
 
+    def accounts(self):
+        """Staff accounts with the settings' throttle and argon2 cost."""
+        from core.accounts import AccountService, Throttle, hashing_for
+
+        return AccountService(self.db, Throttle(self.settings.login_max_failures, self.settings.login_lock_seconds),
+                              hashing=hashing_for(self.settings.argon2_profile))
+
     def months(self):
         from workflows.monthclose import MonthCloseService
 

@@ -39,12 +39,10 @@ def login_form(request: Request, next: str = "/"):
 
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 async def login(request: Request):
-    from core.accounts import AccountService, Throttle
     from core.errors import Forbidden
 
     form = await request.form()
-    settings = _runtime(request).settings
-    accounts = AccountService(_runtime(request).db, Throttle(settings.login_max_failures, settings.login_lock_seconds))
+    accounts = _runtime(request).accounts()
     target = _safe_next(str(form.get("next") or "/"))
     try:
         person = accounts.login(str(form.get("user") or "").strip(), str(form.get("password") or ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.accounts import Account, AccountService
+from core.accounts import Account
 from core.org import active_people
 
 
@@ -13,7 +13,7 @@ def ensure_demo_accounts(runtime) -> None:
     with runtime.db.reading() as s:
         have = set(s.scalars(select(Account.person_id)))
         missing = [p.id for p in active_people(s) if p.id not in have]
-    AccountService(runtime.db).set_demo_passwords(missing, runtime.settings.demo_password)
+    runtime.accounts().set_demo_passwords(missing, runtime.settings.demo_password)
 
 
 def demo_people(runtime) -> list[dict]:

@@ -15,14 +15,13 @@ ACCOUNTS = ("zhouhua", "wuqing", "lizhu", "chenjian", "sunli", "zhaogang", "qian
 
 @pytest.fixture
 def runtime(org_db, db_url, tmp_path):
-    from core.accounts import AccountService
     from core.settings import Settings
     from workflows.runtime import Runtime
 
     settings = Settings(database_url=db_url, outbox_dir=tmp_path / "outbox", notice_dir=tmp_path / "notices",
                         secret_key="test-secret-key", public_url="http://testserver")
     rt = Runtime(settings)
-    AccountService(rt.db).set_demo_passwords(list(ACCOUNTS), PASSWORD)  # one argon2 hash for all
+    rt.accounts().set_demo_passwords(list(ACCOUNTS), PASSWORD)  # one argon2 hash for all
     yield rt
     rt.db.dispose()
 
