@@ -162,9 +162,11 @@ class AccountService:
         if not usable:
             self.hashing.verify_dummy(password)
             raise wrong
-        if locked or not self.hashing.verify(hashed, password):
-            if not locked:
-                self._count_failure(person_id, now)
+        right = self.hashing.verify(hashed, password)  # a locked account pays the check too
+        if locked:
+            raise wrong
+        if not right:
+            self._count_failure(person_id, now)
             raise wrong
         with self.db.transaction() as s:
             s.execute(update(Account).where(Account.person_id == person_id)

@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     # passes over 64 MiB), RFC_9106_HIGH_MEMORY, or CHEAPEST (tests only). New hashes take it;
     # a stored hash is checked at the cost it was made with.
     argon2_profile: Argon2Profile = ARGON2_PROFILES[0]
+    # Budgets per client address, in the `limits` notation ("20/15minutes"), docs/web.md:
+    login_rate_limit: str = "20/15minutes"    # failed log-ins (any id): against password spraying
+    intake_rate_limit: str = "30/10minutes"   # posts of a window's intake form (POST /w/<window>)
+    api_intake_rate_limit: str = "60/minute"  # POST /api/complaints
+    # Where the budgets count: memory:// (each process its own) or a `limits` storage URI shared by
+    # every web process (redis://host:6379, with `pip install 'limits[redis]'`).
+    rate_limit_storage: str = "memory://"
+    # The reverse proxies whose X-Forwarded-For names the client: addresses or networks, comma-separated.
+    trusted_proxies: str = ""
     # GET /metrics answers a scraper sending "Authorization: Bearer <this>"; empty: /metrics is off.
     metrics_token: str = ""
 

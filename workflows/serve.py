@@ -86,8 +86,11 @@ def _stop_on_sigterm() -> None:
 def start_web(host: str, port: int, demo: bool = False) -> subprocess.Popen:
     """The web console, public pages and API (uvicorn, its own process: Ctrl-C stops both)."""
     env = {**os.environ, **({"JIANDU_DEMO": "true"} if demo else {})}
+    # --no-proxy-headers: the client's address is the app's to find (JIANDU_TRUSTED_PROXIES), never
+    # an X-Forwarded-For that uvicorn would believe from any local peer.
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "jiandu.web.app:create_app",
-                             "--host", host, "--port", str(port), "--log-level", "warning"], env=env)
+                             "--host", host, "--port", str(port), "--log-level", "warning", "--no-proxy-headers"],
+                            env=env)
 
 
 def serve_all(host: str = "127.0.0.1", port: int = 4200, home: Path = Path("var") / "prefect",

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.errors import JianduError, Refused
+from jiandu.web.budgets import Budgets
 from jiandu.web.params import printable_fields
 from jiandu.web.security import NotLoggedIn, secret_key
 from workflows.runtime import Runtime
@@ -39,6 +40,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                          description="投诉、月度关账与组织架构 / complaints, month closes and the organisation. "
                                      "Authorization: Bearer <token> (jiandu user token PERSON).")
     app.state.runtime = runtime
+    app.state.budgets = Budgets(runtime.settings)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime.settings), session_cookie="jiandu_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=runtime.settings.secure_cookies)
@@ -131,8 +133,10 @@ def _answer(request: Request, status: int, body: dict, headers=None) -> Response
         return JSONResponse(body, status_code=status, headers=headers)
     from jiandu.web.pages import page
 
-    return page(request, "error.html.j2", status_code=status, status=status, message=body["detail"],
-                allowed=body.get("allowed") or [])
+    reply = page(request, "error.html.j2", status_code=status, status=status, message=body["detail"],
+                 allowed=body.get("allowed") or [])
+    reply.headers.update(headers or {})
+    return reply
 
 
 class BodyLimit:

@@ -37,16 +37,29 @@ def login_form(request: Request, next: str = "/"):
     return page(request, "login.html.j2", next=_safe_next(next), error=None, demo=_demo_people(request))
 
 
+# argon2 runs in threads of its own, at most this many at once: further log-ins wait for one, the
+# event loop and the threads of every other request never do.
+HASHING_THREADS = 2
+
+
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 async def login(request: Request):
+    from anyio import CapacityLimiter, to_thread
+
     from core.errors import Forbidden
 
+    budgets = request.app.state.budgets
+    budgets.check("login", request)  # spraying from one address: stopped before any hash
     form = await request.form()
     accounts = _runtime(request).accounts()
     target = _safe_next(str(form.get("next") or "/"))
+    if getattr(request.app.state, "hashing_threads", None) is None:
+        request.app.state.hashing_threads = CapacityLimiter(HASHING_THREADS)
     try:
-        person = accounts.login(str(form.get("user") or "").strip(), str(form.get("password") or ""))
+        person = await to_thread.run_sync(accounts.login, str(form.get("user") or "").strip(),
+                                          str(form.get("password") or ""), limiter=request.app.state.hashing_threads)
     except Forbidden as exc:
+        budgets.spend("login", request)
         return page(request, "login.html.j2", status_code=403, next=target, error=str(exc),
                     demo=_demo_people(request))
     start_session(request, person)

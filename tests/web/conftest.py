@@ -105,7 +105,8 @@ def live_server(runtime):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     live = Runtime(runtime.settings.model_copy(update={"public_url": url}))
-    server = uvicorn.Server(uvicorn.Config(create_app(live), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(live), host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=False))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 120  # a loaded machine starts it late
