@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from core.errors import Forbidden
+from jiandu.web.budgets import spend_budget
 from jiandu.web.security import NotLoggedIn, Staff, staff_of
 
 router = APIRouter(prefix="/api", tags=["jiandu"])
@@ -67,7 +68,10 @@ def _runtime(request: Request):
     return request.app.state.runtime
 
 
-@router.post("/complaints", status_code=201, summary="受理投诉 / file a complaint")
+@router.post("/complaints", status_code=201, summary="受理投诉 / file a complaint",
+             dependencies=[Depends(spend_budget("api"))],
+             responses={429: {"description": "this address's budget is spent (JIANDU_API_INTAKE_RATE_LIMIT); "
+                                             "Retry-After says when to try again"}})
 def create_complaint(body: ComplaintIn, request: Request, staff: Staff = Depends(api_staff)) -> dict:
     """Any token files a customer's complaint; naming the accused or another source is the team's."""
     return _runtime(request).complaints().create(**body.model_dump(), by_team=staff.is_team)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import InvalidInput, NotFound
+from jiandu.web.budgets import spend_budget
 from jiandu.web.i18n import COOKIE, LANGS
 from jiandu.web.pages import page
 from jiandu.web.security import check_csrf
@@ -68,7 +69,8 @@ def _remember_filed(request: Request, nonce: str, token: str) -> None:
         request.session["filed"] = {**filed, nonce: token}
 
 
-@router.post("/w/{code}", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+@router.post("/w/{code}", response_class=HTMLResponse,
+             dependencies=[Depends(spend_budget("intake")), Depends(check_csrf)])
 async def intake(code: str, request: Request):
     window = _window(request, code)
     form = await request.form()

@@ -34,6 +34,23 @@ def app(runtime):
 
 
 @pytest.fixture
+def app_with(runtime):
+    """An app on the same database with other settings."""
+    from jiandu.web.app import create_app
+    from workflows.runtime import Runtime
+
+    made: list[Runtime] = []
+
+    def build(**settings):
+        made.append(Runtime(runtime.settings.model_copy(update=settings)))
+        return create_app(made[-1])
+
+    yield build
+    for rt in made:
+        rt.db.dispose()
+
+
+@pytest.fixture
 def client(app):
     from fastapi.testclient import TestClient
 

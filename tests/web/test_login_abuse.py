@@ -31,23 +31,6 @@ def verify_calls(monkeypatch):
     return calls
 
 
-@pytest.fixture
-def app_with(runtime):
-    """An app on the same database with other settings."""
-    from jiandu.web.app import create_app
-    from workflows.runtime import Runtime
-
-    made: list[Runtime] = []
-
-    def build(**settings):
-        made.append(Runtime(runtime.settings.model_copy(update=settings)))
-        return create_app(made[-1])
-
-    yield build
-    for rt in made:
-        rt.db.dispose()
-
-
 def test_every_login_path_costs_one_argon2_check(client, runtime, verify_calls):
     paths = {"unknown id": ("nobody", PASSWORD), "odd id": ("a\x01b", PASSWORD),
              "wrong password": ("chenjian", "wrong-password"), "right password": ("sunli", PASSWORD)}
