@@ -8,10 +8,10 @@ from core.policyrecord import PolicyRecord
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 from states.appeal_models import Appeal, AppealClock, AppealEvent
-from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating
+from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, FormNonce
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
-           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "JobRun", "LedgerLine", "MonthClose",
+           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "FormNonce", "JobRun", "LedgerLine", "MonthClose",
            "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck",
            "SpotCheckPlan", "StarNomination", "Unit", "Window"]

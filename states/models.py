@@ -120,3 +120,15 @@ class ComplaintPhoto(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     by_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FormNonce(Base):
+    """A public form's one-time nonce (the intake, the complainant's escalate): the primary key
+    makes a doubled or resent post act once, however close together the two arrive."""
+
+    __tablename__ = "form_nonce"
+
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

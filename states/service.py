@@ -49,6 +49,7 @@ from states.machine import (
     refusal,
 )
 from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
+from states.nonces import INTAKE, AlreadyDone, checked_nonce, complaint_of, take_nonce
 from states.photos import add_photo, check_photo, photo_bytes, photo_list
 from states.views import complaint_dict, lifecycle_of
 
@@ -80,10 +81,11 @@ class ComplaintService:
 
     def create(self, *, window: str, source: str, category: str, text: str,
                against: str | None = None, contact: str | None = None,
-               at: datetime | None = None, by_team: bool = True) -> dict:
+               at: datetime | None = None, by_team: bool = True, nonce: str | None = None) -> dict:
         """``by_team``: filed by the supervision team (the CLI, a team member's token). Anyone
         else (a customer's form, an integration's token) files a customer's complaint naming
-        nobody: the source and the accused are the team's findings."""
+        nobody: the source and the accused are the team's findings. ``nonce``: the intake form's
+        (states/nonces.py); the same form sent again answers the complaint it filed."""
         at = as_utc(at) if at else self.now()
         _check_choice("--source", source, SOURCES)
         _check_choice("--category", category, CATEGORIES)
@@ -97,13 +99,24 @@ class ComplaintService:
         check_printable("--contact", contact)
         if contact is not None and len(contact) > 200:  # complaint.contact is String(200), as the API says
             raise InvalidInput("--contact: longer than 200 characters 超过200个字符")
-        with self.db.transaction() as s:
-            c = self._receive(s, window=window, source=source, category=category, text=text.strip(),
-                              against=against, contact=contact, at=at)
-            s.refresh(c)
-            data = complaint_dict(c, _names(s, c), self.now(), private=True)
-            data["tracking_token"] = c.tracking_token
-            return data
+        nonce = checked_nonce(nonce)
+        try:
+            with self.db.transaction() as s:
+                c = self._receive(s, window=window, source=source, category=category, text=text.strip(),
+                                  against=against, contact=contact, at=at)
+                if nonce is not None:
+                    take_nonce(s, INTAKE, nonce, c.id, at)
+                s.refresh(c)
+                return self._filed(s, c)
+        except AlreadyDone:
+            with self.db.reading() as s:
+                return self._filed(s, s.get(Complaint, complaint_of(s, INTAKE, nonce)))
+
+    def _filed(self, s: Session, c: Complaint) -> dict:
+        """What the intake answers: the complaint, with the complainant's tracking token."""
+        data = complaint_dict(c, _names(s, c), self.now(), private=True)
+        data["tracking_token"] = c.tracking_token
+        return data
 
     def _receive(self, s: Session, *, window: str, source: str, category: str, text: str,
                  against: str | None, contact: str | None, at: datetime,

@@ -19,6 +19,7 @@ from core.timeutil import local_iso
 from core.validation import check_note
 from states.machine import EVENT_LABELS, STATE_LABELS, Actor, refusal
 from states.models import CATEGORIES, Complaint, ComplaintRating
+from states.nonces import ESCALATE, AlreadyDone, checked_nonce, take_nonce
 from states.service import ComplaintService
 from states.views import lifecycle_of
 
@@ -35,16 +36,22 @@ class TrackingService:
         with self.db.reading() as s:
             return _public_view(s, _by_token(s, token))
 
-    def escalate(self, token: str) -> dict:
-        """The complainant asks for the next rung; the machine decides (refused at the top)."""
+    def escalate(self, token: str, nonce: str | None = None) -> dict:
+        """The complainant asks for the next rung; the machine decides (refused at the top).
+        ``nonce``: the page's form (states/nonces.py); sent twice, it climbs one rung."""
         at = self.complaints.now()
+        nonce = checked_nonce(nonce)
         try:
             with self.db.transaction() as s:
                 c = _by_token(s, token)
+                if nonce is not None:
+                    take_nonce(s, ESCALATE, nonce, c.id, at)
                 self.complaints._change(s, c, "escalate", COMPLAINANT,
                                         "投诉人直接升级 / escalated by the complainant", at)
                 s.flush()
                 return _public_view(s, c)
+        except AlreadyDone:
+            return self.view(token)
         except StaleDataError:  # a supervisor acted at the same moment
             raise Conflict("投诉刚刚有更新，请刷新后再试 / the complaint changed just now: "
                            "reload and try again") from None

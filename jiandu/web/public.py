@@ -3,8 +3,6 @@ page, the commitment boards and the published month notices."""
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -12,8 +10,9 @@ from core.errors import InvalidInput, NotFound
 from jiandu.web.budgets import spend_budget
 from jiandu.web.i18n import COOKIE, LANGS
 from jiandu.web.pages import page
-from jiandu.web.security import check_csrf
+from jiandu.web.security import csrf_valid
 from states.models import CATEGORIES
+from states.nonces import new_nonce
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,44 +48,36 @@ def set_language(code: str, request: Request, back: str = "/"):
 
 # ---- intake ------------------------------------------------------------------------------------
 
+# A public form whose session ended (or whose token is not the session's) is shown again with
+# what the customer wrote and a fresh token: nothing is done, nothing is lost.
+EXPIRED = "表单已过期，请重新提交 / the form expired, please submit again"
+
+
+def _intake_page(request: Request, window: dict, form, error: str | None = None, status_code: int = 200):
+    return page(request, "intake.html.j2", status_code=status_code, window=window, categories=CATEGORIES,
+                form=dict(form), error=error, clocks=_runtime(request).policy.clocks)
+
+
 @router.get("/w/{code}", response_class=HTMLResponse)
 def intake_form(code: str, request: Request):
-    return page(request, "intake.html.j2", window=_window(request, code), categories=CATEGORIES,
-                form={"nonce": secrets.token_urlsafe(16)}, error=None, clocks=_runtime(request).policy.clocks)
+    return _intake_page(request, _window(request, code), {"nonce": new_nonce()})
 
 
-FILED_KEPT = 10  # the last forms of this browser that filed a complaint
-
-
-def _already_filed(request: Request, nonce: str) -> str | None:
-    """The tracking token a form filed before: a double tap or a resent form files once."""
-    return (request.session.get("filed") or {}).get(nonce) if nonce else None
-
-
-def _remember_filed(request: Request, nonce: str, token: str) -> None:
-    if nonce:
-        filed = dict(list((request.session.get("filed") or {}).items())[-(FILED_KEPT - 1):])
-        request.session["filed"] = {**filed, nonce: token}
-
-
-@router.post("/w/{code}", response_class=HTMLResponse,
-             dependencies=[Depends(spend_budget("intake")), Depends(check_csrf)])
+@router.post("/w/{code}", response_class=HTMLResponse, dependencies=[Depends(spend_budget("intake"))])
 async def intake(code: str, request: Request):
     window = _window(request, code)
     form = await request.form()
+    if not csrf_valid(request, form):
+        return _intake_page(request, window, form, EXPIRED, status_code=422)
     text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
     contact = str(form.get("contact") or "").strip() or None
-    nonce = str(form.get("nonce") or "")[:64]
-    if (token := _already_filed(request, nonce)) is not None:
-        return RedirectResponse(f"/t/{token}?new=1", status_code=303)
     try:
         created = _runtime(request).complaints().create(window=code, source="customer", category=category,
-                                                        text=text, contact=contact, by_team=False)
+                                                        text=text, contact=contact, by_team=False,
+                                                        nonce=str(form.get("nonce") or ""))
     except InvalidInput as exc:  # shown on the form, the customer's words kept
-        return page(request, "intake.html.j2", status_code=422, window=window, categories=CATEGORIES,
-                    form=dict(form), error=str(exc), clocks=_runtime(request).policy.clocks)
+        return _intake_page(request, window, form, str(exc), status_code=422)
     # Post/redirect/get: a reload never files the complaint twice; the form's nonce guards a resend.
-    _remember_filed(request, nonce, created["tracking_token"])
     return RedirectResponse(f"/t/{created['tracking_token']}?new=1", status_code=303)
 
 
@@ -107,22 +98,33 @@ def _tracking(request: Request):
     return TrackingService(_runtime(request).complaints())
 
 
-@router.get("/t/{token}", response_class=HTMLResponse)
-def track(token: str, request: Request, new: int = 0):
+def _track_page(request: Request, token: str, new: bool = False, form=None, error: str | None = None,
+                status_code: int = 200):
     view = _tracking(request).view(token)
     public_url = _runtime(request).settings.public_url.rstrip("/")
-    return page(request, "track.html.j2", c=view, new=bool(new), link=f"{public_url}/t/{token}")
+    return page(request, "track.html.j2", status_code=status_code, c=view, new=new, link=f"{public_url}/t/{token}",
+                form=dict(form or {}), error=error, nonce=new_nonce())
 
 
-@router.post("/t/{token}/escalate", dependencies=[Depends(check_csrf)])
-def track_escalate(token: str, request: Request):
-    _tracking(request).escalate(token)
+@router.get("/t/{token}", response_class=HTMLResponse)
+def track(token: str, request: Request, new: int = 0):
+    return _track_page(request, token, new=bool(new))
+
+
+@router.post("/t/{token}/escalate")
+async def track_escalate(token: str, request: Request):
+    form = await request.form()
+    if not csrf_valid(request, form):
+        return _track_page(request, token, form=form, error=EXPIRED, status_code=422)
+    _tracking(request).escalate(token, nonce=str(form.get("nonce") or ""))
     return RedirectResponse(f"/t/{token}", status_code=303)
 
 
-@router.post("/t/{token}/rate", dependencies=[Depends(check_csrf)])
+@router.post("/t/{token}/rate")
 async def track_rate(token: str, request: Request):
     form = await request.form()
+    if not csrf_valid(request, form):
+        return _track_page(request, token, form=form, error=EXPIRED, status_code=422)
     try:
         score = int(str(form.get("score") or ""))
     except ValueError:

@@ -120,12 +120,16 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def check_csrf(request: Request) -> None:
-    """Every POST from a page carries the session's token; a forged form has none."""
-    form = await request.form()
+def csrf_valid(request: Request, form) -> bool:
+    """The form carries the session's token (an expired session has none: no form passes)."""
     sent = form.get("csrf") or request.headers.get("x-csrf-token") or ""
     token = request.session.get("csrf") or ""
-    if not token or not hmac.compare_digest(str(sent), token):
+    return bool(token) and hmac.compare_digest(str(sent), token)
+
+
+async def check_csrf(request: Request) -> None:
+    """Every POST from a page carries the session's token; a forged form has none."""
+    if not csrf_valid(request, await request.form()):
         raise Forbidden("表单已过期或来源无效，请刷新后重试 / the form expired or did not come from this site: "
                         "reload and try again")
 

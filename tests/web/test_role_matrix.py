@@ -65,7 +65,7 @@ def test_role_matrix(role, app, runtime):
     for action in ACTIONS:
         with runtime.db.transaction() as s:  # a fresh complaint #1 for every action
             for table in ("complaint_photo", "complaint_rating", "outbox_message", "complaint_clock", "complaint_event",
-                          "complaint", "ledger_line", "month_close"):
+                          "form_nonce", "complaint", "ledger_line", "month_close"):
                 s.execute(Base.metadata.tables[table].delete())
         with TestClient(app) as client:
             file_complaint(client)
