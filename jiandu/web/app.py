@@ -21,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from core.errors import JianduError, Refused
 from jiandu.web.budgets import Budgets
+from jiandu.web.headers import SecurityHeaders
 from jiandu.web.params import printable_fields
 from jiandu.web.security import NotLoggedIn, secret_key
 from workflows.runtime import Runtime
@@ -44,6 +45,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(runtime.settings), session_cookie="jiandu_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=runtime.settings.secure_cookies)
+    app.add_middleware(SecurityHeaders)  # the outermost: every answer gets the headers
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from jiandu.web import api, appeals, console, metrics, months, public

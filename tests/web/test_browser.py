@@ -41,7 +41,7 @@ def new_page(browser, request, tmp_path):
     """A page in a fresh context (its own cookies) per call; closed after the test.
 
     On failure every open page is saved as a screenshot under the test's tmp_path; an uncaught
-    JavaScript error on any page fails the test.
+    JavaScript error, or anything the Content-Security-Policy blocked, on any page fails the test.
     """
     contexts, errors = [], []
 
@@ -51,6 +51,8 @@ def new_page(browser, request, tmp_path):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        page.on("console", lambda message: errors.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
         return page
 
     yield make
@@ -324,3 +326,14 @@ def test_the_dashboard_charts_stay_readable_with_seven_units_and_twelve_months(l
         page.screenshot(path=tmp_path / f"dashboard-{name}.png", full_page=True)  # to look at
         page.locator("section.chart").first.screenshot(path=tmp_path / f"per-unit-{name}.png")
         print(f"dashboard on a {name}: {tmp_path / f'dashboard-{name}.png'}")
+
+
+def test_the_pages_own_script_runs_under_the_content_security_policy(live_server, runtime, new_page):
+    """script-src 'self': the countdown (/static/countdown.js) replaces the server's "截止 …" text."""
+    expect = _expect()
+    _file(new_page(**PHONE), live_server, "等了很久没人处理")
+    staff = new_page(**DESKTOP)
+    _login(staff, live_server, "chenjian")
+    staff.goto(f"{live_server}/")
+    expect(staff.locator(".countdown").first).to_contain_text("剩余")
+    assert "script-src 'self'" in staff.evaluate("() => fetch('/').then(r => r.headers.get('content-security-policy'))")
