@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
@@ -23,18 +22,13 @@ from starlette.exceptions import HTTPException
 from core.errors import InvalidInput
 
 
-@dataclass(frozen=True)
-class Budget:
-    setting: str
-    refusal: str  # "{minutes}" is filled in
-
-
 FLOOD = "提交过于频繁，请 {minutes} 分钟后再试 / too many complaints from your address: try again in {minutes} minutes"
-BUDGETS = {
-    "login": Budget("login_rate_limit", "登录失败次数过多，请 {minutes} 分钟后再试 / too many failed log-ins "
-                                        "from your address: try again in {minutes} minutes"),
-    "intake": Budget("intake_rate_limit", FLOOD),
-    "api": Budget("api_intake_rate_limit", FLOOD),
+# The budget's setting and what its 429 says ("{minutes}" is filled in).
+REFUSALS = {
+    "login": ("JIANDU_LOGIN_RATE_LIMIT", "登录失败次数过多，请 {minutes} 分钟后再试 / too many failed log-ins "
+                                         "from your address: try again in {minutes} minutes"),
+    "intake": ("JIANDU_INTAKE_RATE_LIMIT", FLOOD),
+    "api": ("JIANDU_API_INTAKE_RATE_LIMIT", FLOOD),
 }
 
 
@@ -45,14 +39,15 @@ class Budgets:
         from limits import parse, storage, strategies
 
         self._limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(settings.rate_limit_storage))
+        rates = {"login": settings.login_rate_limit, "intake": settings.intake_rate_limit,
+                 "api": settings.api_intake_rate_limit}
         self._items = {}
-        for name, budget in BUDGETS.items():
-            value = getattr(settings, budget.setting)
+        for name, value in rates.items():
             try:
                 self._items[name] = parse(value)
             except ValueError:
-                raise InvalidInput(f"JIANDU_{budget.setting.upper()}: '{value}' is not a rate such as "
-                                   "'20/15minutes' 不是有效的频率") from None
+                raise InvalidInput(f"{REFUSALS[name][0]}: '{value}' is not a rate such as '20/15minutes' "
+                                   "不是有效的频率") from None
         self._proxies = trusted_networks(settings.trusted_proxies)
 
     def spend(self, name: str, request: Request) -> None:
@@ -72,7 +67,7 @@ class Budgets:
     def _refuse(self, name: str, request: Request):
         reset = self._limiter.get_window_stats(self._items[name], name, self.address(request)).reset_time
         seconds = max(1, math.ceil(reset - time.time()))
-        raise HTTPException(429, BUDGETS[name].refusal.format(minutes=math.ceil(seconds / 60)),
+        raise HTTPException(429, REFUSALS[name][1].format(minutes=math.ceil(seconds / 60)),
                             headers={"Retry-After": str(seconds)})
 
 
