@@ -21,7 +21,6 @@ from starlette.exceptions import HTTPException
 
 from core.errors import InvalidInput
 
-
 FLOOD = "提交过于频繁，请 {minutes} 分钟后再试 / too many complaints from your address: try again in {minutes} minutes"
 # The budget's setting and what its 429 says ("{minutes}" is filled in).
 REFUSALS = {
