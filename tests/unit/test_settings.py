@@ -15,7 +15,7 @@ def _documented() -> set[str]:
     text = (ROOT / "docs" / "production.md").read_text(encoding="utf-8")
     table = text.split("## Settings", 1)[1].split("\n## ", 1)[0]
     return {name.lower() for row in table.splitlines() if row.startswith("| `JIANDU_")
-            for name in re.findall(r"`JIANDU_([A-Z_]+)`", row.split("|")[1])}
+            for name in re.findall(r"`JIANDU_([A-Z0-9_]+)`", row.split("|")[1])}
 
 
 def test_every_setting_has_a_row_in_docs_production_and_every_row_a_setting():
