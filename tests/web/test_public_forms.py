@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from tests.web.conftest import csrf_of, file_complaint
+from tests.web.test_public import _resolve
 
 pytestmark = pytest.mark.db
 EXPIRED = "请重新提交"
@@ -20,13 +21,6 @@ EXPIRED = "请重新提交"
 def _hidden(html: str, name: str) -> str:
     found = re.search(rf'name="{name}" value="([^"]*)"', html)
     return found.group(1) if found else ""
-
-
-def _resolve(runtime, cid: int = 1) -> None:
-    svc = runtime.complaints()
-    svc.advance(cid, "verify", "chenjian", against="zhangsan")
-    svc.advance(cid, "arrive", "chenjian")
-    svc.advance(cid, "resolve", "chenjian")
 
 
 # ---- an expired form ---------------------------------------------------------------------------
