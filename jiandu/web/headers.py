@@ -2,18 +2,16 @@
 no referrer leaving the site (a tracking link is a secret in the URL), no content sniffing.
 
 Styles may be inline (the notices and boards carry a <style>, charts style attributes); scripts
-may not: the one script is /static/countdown.js. Swagger UI at /api/docs starts from an inline
-script and loads its files from FastAPI's CDN (or from here when served locally): that page alone
-gets a policy allowing both; it shows nothing a customer wrote.
+may not: the one script is /static/countdown.js. Swagger UI at /api/docs (its files served from
+here, fastapi-offline) starts from an inline script: that page alone may run one; it shows
+nothing a customer wrote.
 """
 
 from __future__ import annotations
 
 _COMMON = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 PAGE_POLICY = f"{_COMMON}; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
-_SWAGGER_FILES = "https://cdn.jsdelivr.net"
-DOCS_POLICY = (f"{_COMMON}; script-src 'self' 'unsafe-inline' {_SWAGGER_FILES}; "
-               f"style-src 'self' 'unsafe-inline' {_SWAGGER_FILES}; img-src 'self' data: https://fastapi.tiangolo.com")
+DOCS_POLICY = f"{_COMMON}; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 DOCS_PATHS = ("/api/docs", "/api/docs/oauth2-redirect")
 
 _FIXED = [(b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"), (b"x-content-type-options", b"nosniff")]

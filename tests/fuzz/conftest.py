@@ -6,4 +6,4 @@ which the xdist controller loads (it never collects tests/fuzz, so hooks here wo
 
 from __future__ import annotations
 
-from tests.web.conftest import app, client, runtime  # noqa: F401 - the web fixtures, for the API target
+from tests.web.conftest import app, app_with, client, runtime  # noqa: F401 - the web fixtures, for the API target
