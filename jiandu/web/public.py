@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from core.errors import InvalidInput, NotFound
 from jiandu.web.budgets import spend_budget
@@ -72,9 +73,9 @@ async def intake(code: str, request: Request):
     text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
     contact = str(form.get("contact") or "").strip() or None
     try:
-        created = _runtime(request).complaints().create(window=code, source="customer", category=category,
-                                                        text=text, contact=contact, by_team=False,
-                                                        nonce=str(form.get("nonce") or ""))
+        created = await run_in_threadpool(  # the database is not the event loop's to wait for
+            _runtime(request).complaints().create, window=code, source="customer", category=category, text=text,
+            contact=contact, by_team=False, nonce=str(form.get("nonce") or ""))
     except InvalidInput as exc:  # shown on the form, the customer's words kept
         return _intake_page(request, window, form, str(exc), status_code=422)
     # Post/redirect/get: a reload never files the complaint twice; the form's nonce guards a resend.
@@ -116,7 +117,7 @@ async def track_escalate(token: str, request: Request):
     form = await request.form()
     if not csrf_valid(request, form):
         return _track_page(request, token, form=form, error=EXPIRED, status_code=422)
-    _tracking(request).escalate(token, nonce=str(form.get("nonce") or ""))
+    await run_in_threadpool(_tracking(request).escalate, token, nonce=str(form.get("nonce") or ""))
     return RedirectResponse(f"/t/{token}", status_code=303)
 
 
@@ -129,7 +130,8 @@ async def track_rate(token: str, request: Request):
         score = int(str(form.get("score") or ""))
     except ValueError:
         raise InvalidInput("score: choose 1 to 5 请选择满意度") from None
-    _tracking(request).rate(token, score, str(form.get("comment") or ""), str(form.get("praise") or "") or None)
+    await run_in_threadpool(_tracking(request).rate, token, score, str(form.get("comment") or ""),
+                            str(form.get("praise") or "") or None)
     return RedirectResponse(f"/t/{token}#rate", status_code=303)
 
 

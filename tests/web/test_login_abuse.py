@@ -32,12 +32,18 @@ def verify_calls(monkeypatch):
 
 
 def test_every_login_path_costs_one_argon2_check(client, runtime, verify_calls):
-    paths = {"unknown id": ("nobody", PASSWORD), "odd id": ("a\x01b", PASSWORD),
+    from core.errors import Forbidden
+
+    paths = {"unknown id": ("nobody", PASSWORD), "too long an id": ("x" * 65, PASSWORD),
              "wrong password": ("chenjian", "wrong-password"), "right password": ("sunli", PASSWORD)}
     for path, (user, password) in paths.items():
         before = len(verify_calls)
         login(client, user, password)
         assert len(verify_calls) - before == 1, path
+    before = len(verify_calls)  # a control character never reaches the service from the web (422 before)
+    with pytest.raises(Forbidden):
+        runtime.accounts().login("a\x01b", PASSWORD)
+    assert len(verify_calls) - before == 1, "odd id"
     for _ in range(runtime.settings.login_max_failures - 1):  # chenjian is now locked
         login(client, "chenjian", "wrong-password")
     before = len(verify_calls)
