@@ -1,7 +1,7 @@
 """form nonces: the public forms act once
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 09:10:00.000000
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import core.db
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
