@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.policy import Clocks, IncidentStep
+from core.timeutil import local_iso
 from states import clocks as rules
 from states.machine import AGAINST, SYSTEM, TOP_LEVEL, Actor, Lifecycle, against_change_refusal, fire, refusal
 
@@ -267,6 +268,14 @@ class _Replay:
         if clock is None or clock.due_at > step.at:
             self._problem(i, step.event, "clock broken", name, "no running clock due")
             return
+        # The watch breaks a complaint's clocks in due order, each at its deadline, however late it
+        # runs (ClockWatch._catch_up): a clock due earlier and still running means a late watch
+        # skipped a rung and charged the wrong owner.
+        earlier = [k for k in running.values() if k.due_at < clock.due_at]
+        if earlier:
+            first = min(earlier, key=lambda k: k.due_at)
+            self._problem(i, step.event, "broken out of due order", f"{clock.name} {local_iso(clock.due_at)}",
+                          f"{first.name} {local_iso(first.due_at)} first")
         clock.state, clock.ended_at = rules.BROKEN, clock.due_at
 
     def _take_against(self, step: Step, i: int) -> None:

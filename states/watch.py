@@ -70,7 +70,7 @@ class ClockWatch:
         same moment, a lock), the batch is rolled back and each break retried on its own, so
         that one conflict costs one break, not the batch."""
         try:
-            report.broken += [r for r in self.break_clocks(clock_ids, now) if r]
+            report.broken += self.break_clocks(clock_ids, now)
             return
         except (StaleDataError, JianduError, DBAPIError):
             if len(clock_ids) == 1:
@@ -78,12 +78,9 @@ class ClockWatch:
                 return
         for clock_id in clock_ids:
             try:
-                result = self.break_clock(clock_id, now)
+                report.broken += self.break_clocks([clock_id], now)
             except (StaleDataError, JianduError, DBAPIError):
                 report.conflicts += 1  # a person acted at the same moment: next pass
-                continue
-            if result:
-                report.broken.append(result)
 
     def _due_clock_ids(self, now: datetime) -> list[int]:
         with self.db.reading() as s:
@@ -91,11 +88,9 @@ class ClockWatch:
                                   .where(Clock.state == RUNNING, Clock.due_at <= now)
                                   .order_by(Clock.due_at, Clock.id).limit(self.batch)))
 
-    def break_clock(self, clock_id: int, now: datetime) -> dict | None:
-        return self.break_clocks([clock_id], now)[0]
-
-    def break_clocks(self, clock_ids: list[int], now: datetime) -> list[dict | None]:
-        """Break these clocks in one transaction, in order; None for one no longer due."""
+    def break_clocks(self, clock_ids: list[int], now: datetime) -> list[dict]:
+        """Catch the complaints of these clocks up to ``now`` in one transaction, in order: every
+        break made (none for a clock no longer due)."""
         with self.db.transaction() as s:
             complaint_ids = set(s.scalars(select(Clock.complaint_id).where(Clock.id.in_(clock_ids))))
             # Their complaints locked first (PostgreSQL), as a person's advance locks them: a
@@ -106,25 +101,41 @@ class ClockWatch:
                 select(Complaint).where(Complaint.id.in_(complaint_ids)).order_by(Complaint.id)
                 .with_for_update(of=Complaint))}
             clocks = {k.id: k for k in s.scalars(select(Clock).where(Clock.id.in_(clock_ids)))}
-            return [self._break(s, clocks.get(i), complaints, now) for i in clock_ids]
+            return [b for i in clock_ids for b in self._catch_up(s, clocks.get(i), complaints, now)]
 
-    def _break(self, s: Session, clock: Clock | None, complaints: dict[int, Complaint],
-               now: datetime) -> dict | None:
+    def _catch_up(self, s: Session, clock: Clock | None, complaints: dict[int, Complaint],
+                  now: datetime) -> list[dict]:
+        """The complaint of a due ``clock`` as a watch on time would have left it: its due clocks
+        broken one at a time in due order (ties: creation order), each at its own deadline, since
+        a break's escalation clock may fall due before the next one (a late watch climbs rung by
+        rung, issue 22.5). Its other clocks in the batch are then no longer running."""
         if clock is None or clock.state != RUNNING or clock.due_at > now:
-            return None
-        # No autoflush: the batch's changes so far go in one flush at the commit; the clocks
-        # they ended are seen ended above, in the session.
-        with s.no_autoflush:
-            won = s.execute(update(Clock).where(Clock.id == clock.id, Clock.state == RUNNING)
-                            .values(state=BROKEN, ended_at=clock.due_at)
-                            .execution_options(synchronize_session=False)).rowcount
-        if not won:
-            return None  # another watch broke it first
-        # What the UPDATE wrote, as the session's view of the row (no reload, no second UPDATE).
-        set_committed_value(clock, "state", BROKEN)
-        set_committed_value(clock, "ended_at", clock.due_at)
-        svc = self.service
+            return []
         c = complaints[clock.complaint_id]
+        out = []
+        while due := [k for k in c.clocks if k.state == RUNNING and k.due_at <= now]:
+            result = self._break(s, c, min(due, key=lambda k: k.due_at), now)
+            if result is None:
+                break  # another watch broke it first: that watch catches this complaint up
+            out.append(result)
+        return out
+
+    def _break(self, s: Session, c: Complaint, clock: Clock, now: datetime) -> dict | None:
+        if clock.id is None:  # started by a break of this transaction: no other watch sees it
+            clock.state, clock.ended_at = BROKEN, clock.due_at
+        else:
+            # No autoflush: the batch's changes so far go in one flush at the commit; the clocks
+            # they ended are seen ended above, in the session.
+            with s.no_autoflush:
+                won = s.execute(update(Clock).where(Clock.id == clock.id, Clock.state == RUNNING)
+                                .values(state=BROKEN, ended_at=clock.due_at)
+                                .execution_options(synchronize_session=False)).rowcount
+            if not won:
+                return None  # another watch broke it first
+            # What the UPDATE wrote, as the session's view of the row (no reload, no second UPDATE).
+            set_committed_value(clock, "state", BROKEN)
+            set_committed_value(clock, "ended_at", clock.due_at)
+        svc = self.service
         label = CLOCK_LABELS.get(clock.name, clock.name)
         at = max([clock.due_at, *(h.at for h in c.history)])
         # No rung above (the chairman) or nobody holds it: recorded and reported, not escalated.

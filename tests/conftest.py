@@ -90,6 +90,22 @@ def db_url(request, tmp_path, sqlite_template):
     return url
 
 
+def fresh_database(db_url: str, sqlite_template: Path) -> Database:
+    """The ``db_url`` database emptied (SQLite: the template copied over it) with the sample
+    organisation loaded: for a test that runs the same story more than once."""
+    from datetime import UTC, datetime
+
+    from core.orgservice import load_org_file
+
+    if db_url.startswith("sqlite"):
+        shutil.copy(sqlite_template, db_url.removeprefix("sqlite:///"))
+    else:
+        _truncate_all(db_url)
+    database = Database(db_url)
+    load_org_file(database, SAMPLE_ORG, datetime(2026, 11, 1, tzinfo=UTC))
+    return database
+
+
 @pytest.fixture
 def db(db_url):
     database = Database(db_url)

@@ -97,6 +97,39 @@ def test_a_late_watch_catches_up_rung_by_rung(svc):
     assert svc.get(c["id"])["owner"] == "dongshi"
 
 
+def breaks_of(svc, complaint_id: int) -> list[tuple]:
+    return [(k["name"], k["owner"], k["due"][8:16], k["state"], k["ended"] and k["ended"][8:16])
+            for k in svc.get(complaint_id)["clocks"]]
+
+
+def test_a_watch_days_late_gives_exactly_the_on_time_result(svc, org_db, policy):
+    """Issue 22.5: two identical neglected complaints, one watched every 10 minutes, the other's
+    clocks only looked at three days later: the same breaks, owners, history and points."""
+    on_time = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)["id"]
+    watch = ClockWatch(svc)
+    for minutes in range(10, 60 * 27, 10):
+        watch.check(at(minutes))
+    late = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)["id"]
+    report = watch.check(at(60 * 24 * 3))
+    assert [(b["clock"], b["due"][8:16], b["owner"]) for b in report.broken] == [
+        ("respond", "03T09:30", svc.get(late)["history"][0]["owner"]), ("escalation", "03T11:30", "zhouhua"),
+        ("escalation", "03T13:30", "baihong"), ("escalation", "03T15:30", "dongshi"),
+        ("resolve", "04T09:00", "dongshi")]
+    assert breaks_of(svc, late) == breaks_of(svc, on_time)
+    history = [[(h["event"], h["at"], h["level"], h["owner"] != svc.get(cid)["history"][0]["owner"] and h["owner"])
+                for h in svc.get(cid)["history"]] for cid in (on_time, late)]
+    assert history[0] == history[1]
+    with org_db.reading() as s:
+        lines = result_to_json(score_month(read_month_facts(s, "2026-11"), policy))["people"]
+    for pid, p in lines.items():  # every line twice, once per complaint
+        keys = sorted((ln["rule"], ln["points"], ln["at"]) for ln in p["lines"])
+        assert keys[0::2] == keys[1::2], pid
+    # The executor missed one escalation deadline per complaint, no more (the bug: the resolve
+    # clock charged to him too); the chairman, who held it at 09:00 the next day, is charged.
+    assert [ln["at"][8:16] for ln in lines["zhouhua"]["lines"]] == ["03T11:30", "03T11:30"]
+    assert "04T09:00" in {ln["at"][8:16] for ln in lines["dongshi"]["lines"]}
+
+
 def test_above_the_chairman_breaks_are_recorded_not_escalated(svc, org_db):
     c = svc.create(window="wb-1", source="customer", category="attitude", text="x", at=T0)
     watch = ClockWatch(svc)

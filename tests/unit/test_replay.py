@@ -255,3 +255,13 @@ def test_the_accused_renaming_himself_away_is_reported():
     assert [(p.event, p.what) for p in replay(history, receipt()).problems] == [("against", "refused")]
     history = [received(against="lisi"), named("chenjian", 10, "wangwu", "maliu")]
     assert [p.what for p in replay(history, receipt()).problems] == ["against before"]
+
+
+def test_a_late_watch_that_skips_a_rung_is_reported():
+    """Issue 22.5: the resolve clock broken the next day while the executor's escalation clock
+    (due 11:30) still ran: the rung between was skipped and the wrong owner charged."""
+    history = example_c() + [step("escalate", "escalated", "escalated", "system", 60 * 24, level=2,
+                                  owner="baihong", clock="resolve")]
+    r = replay(history, receipt())
+    assert [(p.event, p.what, p.replayed) for p in r.problems] == [
+        ("escalate", "broken out of due order", "escalation 2026-11-03T11:30:00+08:00 first")]
