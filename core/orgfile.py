@@ -306,4 +306,24 @@ def _assemble(r: _Reader, positions, units, people, lines, team) -> OrgSpec:
         roles = list(p["roles"]) or ([] if derived else ["staff"])
         roles += [role for role in derived if role not in roles]
         specs.append(PersonSpec(p["id"], p["name"], p["unit"], supervisor, tuple(roles), p["contacts"]))
+    _refuse_supervisor_cycles(r, people, {p.id: p.supervisor for p in specs})
     return OrgSpec(tuple(positions.values()), tuple(u for u, _ in units), tuple(specs))
+
+
+def _refuse_supervisor_cycles(r: _Reader, people: list[dict], supervisor_of: dict[str, str | None]) -> None:
+    """Every chain of supervisors ends: a penalty shared up the reporting line (rules.md §4) must
+    reach someone. Refused at the first person, in file order, whose chain comes back to him."""
+    ends: set[str] = set()  # people whose chain is known to end
+    for p in people:
+        chain, pid = [], p["id"]
+        while pid is not None and pid not in ends and pid not in chain:
+            chain.append(pid)
+            pid = supervisor_of.get(pid)
+        if pid is not None and pid in chain:
+            cycle = chain[chain.index(pid):] + [pid]
+            first = min(cycle[:-1], key=[q["id"] for q in people].index)
+            at = next(q for q in people if q["id"] == first)
+            turned = cycle[cycle.index(first):-1] + cycle[:cycle.index(first)] + [first]
+            raise r.fail(at["line"], f"{at['what']} '{first}': supervisor cycle 主管关系成环: "
+                                     + " → ".join(turned))
+        ends.update(chain)

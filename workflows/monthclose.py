@@ -119,8 +119,10 @@ class MonthCloseService:
             row = s.get(MonthClose, month)
             if row is None:
                 raise Refused(f"{month}: close a draft first 请先关账生成草稿 (jiandu month close)")
-            if row.status == PUBLISHED:
-                return self._view(row, month_result(s, row))  # publishing twice changes nothing
+            if row.status == PUBLISHED:  # once only: a second publish would say it did something
+                raise Refused(f"{month} is already published ({local_iso(row.published_at)[:16]}) "
+                              "该月已公布，不可重复公布; correct it with an adjustment in an open month",
+                              state=PUBLISHED)
             facts_now = facts_to_json(read_month_facts(s, month))
             if digest(facts_now) != row.facts_digest or row.policy_version != self.policy.version:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "

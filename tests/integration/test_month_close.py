@@ -81,8 +81,10 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
     people_with_lines = sum(1 for p in engine["people"].values() if p["lines"])
     assert queued >= people_with_lines + 2  # + worst rating to the president's office (2 people)
     assert ("zhangsan", None, True) in outcomes and ("xiaowang", "invoicing", False) in outcomes
-    again = cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
-    assert again == published  # twice: nothing
+    # Issue 22.12: publishing twice is refused (exit 2), and changes nothing.
+    again = cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json", expect=2)
+    assert "already published" in again and "已公布" in again and len(again.strip().splitlines()) == 1
+    assert cli("month", "show", "2026-11", "--json") == published
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)
                         .where(OutboxMessage.kind == "month_results")) == people_with_lines

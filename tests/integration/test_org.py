@@ -123,9 +123,17 @@ def test_the_issue_shape_loads():
      r"org.yaml:5: units\[1\]: repeated unit code 'weighbridge'"),
     ("positions:\n", "positions:\n  weighbridge: {name: x}\n", r"org.yaml:3: repeated key 'weighbridge'"),
     ("people:\n", "people: [\n", r"org.yaml:\d+: broken YAML"),
+    # Issue 22.12: a supervisor cycle, named where it starts (the default supervisor counts too).
+    ("{id: chen, name: 陈, unit: weighbridge}", "{id: chen, name: 陈, unit: weighbridge, supervisor: zhangsan}",
+     r"org.yaml:7: people\[0\] 'chen': supervisor cycle 主管关系成环: chen → zhangsan → chen$"),
+    ("{id: wang, name: 王}", "{id: wang, name: 王, supervisor: zhangsan}\n  - {id: li, name: 李, supervisor: wang}",
+     None),
 ])
 def test_bad_files_are_refused_naming_the_line(old, new, message):
     assert old in MINIMAL
+    if message is None:  # a chain that ends is no cycle
+        assert [p.supervisor for p in parse_org(MINIMAL.replace(old, new, 1)).people][1:3] == ["zhangsan", "wang"]
+        return
     with pytest.raises(OrgFileError, match=message):
         parse_org(MINIMAL.replace(old, new, 1))
 
