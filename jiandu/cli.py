@@ -517,8 +517,11 @@ def score(
         raise FactsError(f"--facts: {facts}: file not found 文件不存在") from None
     except OSError as exc:
         raise FactsError(f"--facts: {facts}: cannot be read 无法读取: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: {exc}") from None
+    except RecursionError:
+        raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: nested too deeply 嵌套过深") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, or an integer past Python's 4300 digits
+        why = exc if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) else "too many digits 数字位数过多"
+        raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: {why}") from None
     result = result_to_json(score_month(parse_facts(data), load_policy(policy)))
     _emit(result, as_json, score_text(result))
 

@@ -190,3 +190,22 @@ def test_result_contract_keys():
     assert set(result["stars"]["invoicing"]) >= {"person", "streak", "reward", "reason"}
     assert set(result["units"]["invoicing"]) >= {"staff", "complaints", "deductions", "rank"}
     assert len(result["policy_version"]) == 12
+
+
+@pytest.mark.parametrize("text,why", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"month": "2026-11", "people": [], "x": ' + "9" * 100_000 + "}", "too many digits"),
+    ('{"month": "2026-11", "people": [], "x": 1e999999}', None),  # a float: inf, refused by the fields
+])
+def test_score_refuses_json_python_cannot_read_with_one_line(tmp_path, capsys, text, why):
+    """Issue 22.9: a deeply nested document and a 100,000-digit integer were exit 1 (RecursionError,
+    ValueError): bad input is exit 2, one line naming the file."""
+    from jiandu.cli import main
+
+    path = tmp_path / "facts.json"
+    path.write_text(text, encoding="utf-8")
+    assert main(["score", "--facts", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "internal error" not in err
+    if why:
+        assert f"--facts: {path}: not valid JSON 非法 JSON: {why}" in err
