@@ -233,17 +233,17 @@ def clocks_check(
     now: Annotated[str | None, typer.Option("--now", help="ISO 8601 (default: now)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """检查时限一次 / one pass of the clock watch: break what is due, warn what is close."""
+    """检查时限一次 / one watch tick: clock breaks and warnings, missed spot checks, overdue appeal reviews."""
     from core.timeutil import utcnow
-    from states.watch import ClockWatch
+    from jiandu.cli_spotcheck import check_line
+    from workflows.watchtick import watch_tick
 
-    ctx = _Context()
-    report = ClockWatch(ctx.complaints()).check(_time(now, "--now") or utcnow()).as_dict()
-    report["appeal_reviews"] = ctx.appeals().check(_time(now, "--now") or utcnow())["broken"]
+    report = watch_tick(_Context(), _time(now, "--now") or utcnow())
     lines = [f"逾期 broken #{b['complaint']} {b['clock']} (owner {b['owner']}, due {b['due'][5:16]})"
              + (f" → 升级 level {b['level']} {b['new_owner']}" if b["escalated"] else " · 已至最高层级 top rung")
              for b in report["broken"]]
     lines += [f"提醒 warned #{w['complaint']} {w['clock']} {w['percent']}% → {w['owner']}" for w in report["warned"]]
+    lines += [f"逾期未查 missed {check_line(m)}" for m in report["missed_spot_checks"]]
     lines += [f"申诉复核逾期 appeal review overdue #{r['appeal']} ({r['reviewer']})"
               + (f" → {r['new_reviewer']}" if r["escalated"] else " · 已至最高层级 top rung")
               for r in report["appeal_reviews"]]

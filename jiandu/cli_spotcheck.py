@@ -56,7 +56,7 @@ def spotcheck_plan(
     data = _service().plan(month, seed, _time(now))
     head = (f"{'已生成' if data['created'] else '已存在'} {data['month']} 抽查计划 "
             f"{'plan drawn' if data['created'] else 'plan already drawn'} · seed {data['seed']}")
-    _emit(data, as_json, "\n".join([head, *(_line(c) for c in data["checks"])]))
+    _emit(data, as_json, "\n".join([head, *(check_line(c) for c in data["checks"])]))
 
 
 @spotcheck_app.command("audit")
@@ -83,7 +83,7 @@ def spotcheck_list(
     from jiandu.cli import _emit
 
     rows = _service().list(month=month, status=status)
-    _emit(rows, as_json, "\n".join(_line(r) for r in rows) or "没有抽查 / no spot checks")
+    _emit(rows, as_json, "\n".join(check_line(r) for r in rows) or "没有抽查 / no spot checks")
 
 
 @spotcheck_app.command("record")
@@ -103,7 +103,7 @@ def spotcheck_record(
 
     data = _service().record(check_id, by, _items(passed, "--pass"), _items(failed, "--fail"),
                              against=against, note=note, at=_time(at))
-    text = _line(data)
+    text = check_line(data)
     if data["findings"]:
         text += "\n不合格已立案 findings: " + ", ".join(f"#{f}" for f in data["findings"])
     _emit(data, as_json, text)
@@ -118,11 +118,11 @@ def spotcheck_missed(
     from jiandu.cli import _emit, _time
 
     rows = _service().mark_missed(_time(now))
-    text = "\n".join(f"逾期未查 missed {_line(r)}" for r in rows) or "无逾期抽查 / nothing missed"
+    text = "\n".join(f"逾期未查 missed {check_line(r)}" for r in rows) or "无逾期抽查 / nothing missed"
     _emit(rows, as_json, text)
 
 
-def _line(c: dict) -> str:
+def check_line(c: dict) -> str:
     label = {"planned": "待抽查", "done": "已抽查", "missed": "逾期未查"}[c["status"]]
     result = ""
     if c["result"]:

@@ -98,7 +98,10 @@ def fresh_database(db_url: str, sqlite_template: Path) -> Database:
     from core.orgservice import load_org_file
 
     if db_url.startswith("sqlite"):
-        shutil.copy(sqlite_template, db_url.removeprefix("sqlite:///"))
+        path = Path(db_url.removeprefix("sqlite:///"))
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)  # a new file: a connection still open keeps the old one
+        shutil.copy(sqlite_template, path)
     else:
         _truncate_all(db_url)
     database = Database(db_url)

@@ -28,16 +28,10 @@ def _now(now: str | None) -> datetime:
 
 @task(name="check-clocks")
 def check_clocks(now: str | None = None) -> dict:
-    """Clock breaks and warnings, spot checks whose day passed without a record, overdue appeal reviews."""
-    from states.spotcheck import SpotCheckService
-    from states.watch import ClockWatch
+    """One watch tick: clock breaks and warnings, missed spot checks, overdue appeal reviews."""
+    from workflows.watchtick import watch_tick
 
-    runtime = Runtime.from_env()
-    complaints = runtime.complaints()
-    report = ClockWatch(complaints).check(_now(now)).as_dict()
-    report["missed_spot_checks"] = SpotCheckService(complaints).mark_missed(_now(now))
-    report["appeal_reviews"] = runtime.appeals().check(_now(now))["broken"]
-    return report
+    return watch_tick(Runtime.from_env(), _now(now))
 
 
 @task(name="plan-spot-checks")

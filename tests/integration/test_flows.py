@@ -118,3 +118,43 @@ def test_jiandu_serve_runs_the_schedules_and_stops_on_ctrl_c(runtime, db_url, pr
     text = output.decode("utf-8", "replace")
     assert "Prefect 界面 UI" in text and "internal error" not in text, text[-2000:]
     assert proc.returncode in (0, -signal.SIGINT, 130), text[-2000:]
+
+
+def test_the_cli_and_the_clock_watch_flow_make_the_same_tick(db_url, sqlite_template, prefect_api,
+                                                              monkeypatch, capsys, tmp_path):
+    """Issue 19.2: one watch tick. The same data twice; `jiandu clocks check` on the one, the
+    clock-watch flow on the other: the same report, with breaks, warnings, missed spot checks
+    and overdue appeal reviews all in it (the CLI used to skip the spot checks)."""
+    from core.timeutil import parse_time
+    from jiandu.cli import main
+    from states.spotcheck import SpotCheckService
+    from tests.conftest import fresh_database
+
+    monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
+    monkeypatch.setenv("JIANDU_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("JIANDU_NOTICE_DIR", str(tmp_path / "notices"))
+    now = "2026-11-20T09:10+08:00"
+
+    def everything_due() -> None:
+        fresh_database(db_url, sqlite_template).dispose()
+        rt = Runtime.from_env()
+        svc = rt.complaints()
+        c = svc.create(window="inv-1", source="customer", category="attitude", text="x",
+                       at=parse_time("2026-10-12T09:00", "at"))
+        svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=parse_time("2026-10-12T09:10", "at"))
+        rt.months().close("2026-10", "wuqing")
+        rt.months().publish("2026-10", "wuqing", at=parse_time("2026-11-02T09:00", "at"))
+        line = next(ln for ln in rt.appeals().lines("zhangsan") if ln["rule"].startswith("complaint"))
+        rt.appeals().file("zhangsan", line["id"], "当天休假", at=parse_time("2026-11-03T10:00", "at"))
+        SpotCheckService(svc).plan("2026-11", seed=7, now=parse_time("2026-10-31T12:00", "at"))
+        for received in ("2026-11-20T08:00", "2026-11-20T08:50"):  # one breaks, one is warned
+            svc.create(window="wb-1", source="customer", category="other", text="x", at=parse_time(received, "at"))
+        rt.db.dispose()
+
+    everything_due()
+    assert main(["clocks", "check", "--now", now, "--json"]) == 0
+    by_cli = json.loads(capsys.readouterr().out)
+    everything_due()
+    by_flow = json.loads(json.dumps(clock_watch(now=now), ensure_ascii=False))
+    assert by_cli == by_flow
+    assert all(by_cli[part] for part in ("broken", "warned", "missed_spot_checks", "appeal_reviews")), by_cli
