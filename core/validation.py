@@ -16,8 +16,10 @@ def first_problem(exc: ValidationError, where: str) -> str:
 
 
 def has_control_characters(value: str) -> bool:
-    """Control characters other than line breaks and tabs (a NUL above all: PostgreSQL refuses it)."""
-    return any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value)
+    """Control characters other than line breaks and tabs (a NUL above all: PostgreSQL refuses it),
+    and halves of UTF-16 pairs (JSON's "\\ud800", bytes that were not UTF-8): no database stores them
+    and no reply can echo them."""
+    return any((ord(ch) < 32 and ch not in "\n\r\t") or 0xD800 <= ord(ch) < 0xE000 for ch in value)
 
 
 def check_printable(field: str, value: str | None) -> None:

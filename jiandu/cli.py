@@ -534,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.validation import has_control_characters
 
     for arg in sys.argv[1:] if argv is None else argv:  # the one input check, as the web's
-        if has_control_characters(arg) or any(0xD800 <= ord(ch) < 0xE000 for ch in arg):  # bytes not UTF-8
+        if has_control_characters(arg):
             shown = ascii(arg) if len(arg) <= 60 else ascii(arg[:60]) + "..."
             return _fail(f"argument {shown} is not valid text (control characters or bytes that are not "
                          "UTF-8) 参数含有控制字符或无效字符", 2)

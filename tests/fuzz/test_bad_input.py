@@ -453,7 +453,7 @@ def test_policy_file():
 
     facts = parse_facts({"month": "2026-11",
                          "people": [{"id": "a", "unit": "u", "supervisor": "s", "leader": "l"},
-                                    {"id": "b", "unit": "u"}],
+                                    {"id": "b", "unit": "u"}, {"id": "s", "unit": "t"}, {"id": "l", "unit": "t"}],
                          "complaints": [{"id": f"c{n}", "against": "a", "source": src, "category": cat,
                                          "verified_at": f"2026-11-0{n + 1}T10:00"}
                                         for n, (src, cat) in enumerate([("customer", "attitude"),
