@@ -26,9 +26,9 @@ from core.org import Window
 from core.policy import Policy, PolicyError
 from core.policyrecord import policy_of_version
 from core.timeutil import BUSINESS_TZ, local_iso, month_bounds
-from scoring import result_to_json, score_month
+from scoring import parse_facts, result_to_json, score_month
 from scoring.facts import _people, read_month_facts
-from scoring.model import Breach
+from scoring.model import Breach, Person
 from scoring.model import Complaint as FactComplaint
 from scoring.models import LedgerLine, MonthClose
 from states.clocks import BROKEN
@@ -116,7 +116,7 @@ class AuditService:
         policy, why = self._month_policy(s, row.policy_version)
         if policy is None:
             return [_diff(f"month {month} policy", row.policy_version, f"cannot be read 无法读取: {why}")]
-        facts = part.facts(s, read_month_facts(s, month))
+        facts = part.facts(s, read_month_facts(s, month), people_then(row))
         replayed = json.loads(json.dumps(result_to_json(score_month(facts, policy)), ensure_ascii=False))
         out = list(json_differences(f"month {month}", row.result, without_lines(replayed)))
         out += ledger_differences(s, month, replayed)
@@ -148,16 +148,33 @@ class _MonthPart:
                 self.breaches.append(Breach(f"k{kid}", k.owner, str(c.id), k.name,
                                             k.ended_at.astimezone(BUSINESS_TZ)))
 
-    def facts(self, s: Session, stored):
+    def facts(self, s: Session, stored, people: tuple[Person, ...] | None):
         """The stored facts with the complaints and clock breaches replaced by the replayed ones;
-        praise, nominations, adjustments, spot checks and history as the month reads them."""
+        praise, nominations, adjustments, spot checks and history as the month reads them; the
+        people as the close scored them (``people``), else as the directory says now."""
         complaints = sorted(self.complaints, key=lambda c: (c.verified_at, int(c.id)))
         others = [b for b in stored.breaches if not b.id.startswith("k")]
         breaches = tuple(sorted(self.breaches + others, key=lambda b: (b.at, b.id)))
         referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
                       | {a.person for a in stored.adjustments})
-        return replace(stored, people=_people(s, referenced), complaints=tuple(complaints),
-                       breaches=breaches)
+        if people is None:
+            people = _people(s, referenced)
+        elif missing := referenced - {p.id for p in people}:
+            # Someone the replay names whom the close did not score: from the directory, so that
+            # the month still scores and the difference shows.
+            people = tuple(sorted([*people, *(p for p in _people(s, missing) if p.id in missing)],
+                                  key=lambda p: p.id))
+        return replace(stored, people=people, complaints=tuple(complaints), breaches=breaches)
+
+
+def people_then(row: MonthClose) -> tuple[Person, ...] | None:
+    """The people as the month's close scored them (its facts, kept whole), so that the audit
+    of a month does not change when someone leaves or moves later; None for a close that kept
+    no facts."""
+    if not row.facts:
+        return None
+    facts = json.loads(row.facts) if isinstance(row.facts, str) else row.facts
+    return parse_facts(facts).people
 
 
 # ---- comparisons ------------------------------------------------------------------------------

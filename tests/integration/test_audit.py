@@ -311,3 +311,22 @@ def test_a_malformed_month_is_refused_and_an_open_month_checks_complaints_only(o
     report = AuditService(org_db, policy).replay("2026-10")
     assert report == {"month": "2026-10", "month_status": None, "complaints_checked": 0, "differences": [],
                       "ok": True}
+
+
+def test_the_audit_of_a_published_month_reads_the_people_as_they_were(small_month, org_db, policy, tmp_path):
+    """Issue 22.10: after a person left (the organisation reloaded without him), the audit of the
+    month he was scored in found differences until he was reloaded."""
+    from core.orgservice import load_org_file
+    from tests.conftest import SAMPLE_ORG
+
+    month, _ = small_month
+    month.months.publish(MONTH, "wuqing", at=datetime(2026, 12, 1, 10, tzinfo=BUSINESS_TZ))
+    assert AuditService(org_db, policy).replay(MONTH)["ok"]
+    text = SAMPLE_ORG.read_text(encoding="utf-8")
+    gone = "  - {id: zhengda, name: 郑大, unit: loading}\n"  # no line that month: in no complaint
+    assert gone in text
+    (tmp_path / "org.yaml").write_text(text.replace(gone, ""), encoding="utf-8")
+    left = load_org_file(org_db, tmp_path / "org.yaml", datetime(2026, 12, 2, tzinfo=UTC)).as_dict()
+    assert left["deactivated"]["people"] == ["zhengda"]
+    report = AuditService(org_db, policy).replay(MONTH)
+    assert report["differences"] == [] and report["month_status"] == "published"
