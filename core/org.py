@@ -13,11 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
 from core.db import Base, UTCDateTime
-
-# Rungs of the escalation ladder (rules.md §3): level → role holding it.
-LADDER = {1: "executor", 2: "coordinator", 3: "chairman"}
-TOP_LEVEL = max(LADDER)
-TEAM_ROLES = ("coordinator", "executor", "chairman", "president_office")
+from core.ladder import LADDER
 
 
 class Position(Base):

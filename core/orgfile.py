@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import yaml
 
 from core.errors import OrgFileError
-from core.org import TEAM_ROLES
+from core.ladder import LADDER, TEAM_ROLES, TEAM_SECTION
 
-KNOWN_ROLES = {"staff", "supervisor", "leader", *TEAM_ROLES}
+KNOWN_ROLES = {"staff", "leader", *TEAM_ROLES}
 CALENDARS = ("all_hours", "business")
 ID_MAX, NAME_MAX = 64, 200  # the columns of core/org.py: ids and codes String(64), names String(200)
 
@@ -269,7 +269,7 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
 def _team(r: _Reader, raw, line: int, people: dict[str, int]) -> dict[str, list[str]]:
     if raw is None:
         return {}
-    raw = r.mapping(raw, line, "team", {"coordinator", "executor", "chairman", "president_office"}, set())
+    raw = r.mapping(raw, line, "team", set(TEAM_SECTION), set())
     team: dict[str, list[str]] = {}
     for role, value in raw.items():
         ids = value if isinstance(value, list) else [value]
@@ -278,7 +278,7 @@ def _team(r: _Reader, raw, line: int, people: dict[str, int]) -> dict[str, list[
             if pid not in people:
                 raise r.fail(raw.line, f"team.{role}: unknown person '{pid}' 未知人员")
             team.setdefault(pid, []).append(role)
-    for role in ("coordinator", "executor", "chairman"):
+    for role in LADDER.values():
         holders = [p for p, roles in team.items() if role in roles]
         if len(holders) > 1:
             raise r.fail(raw.line, f"team.{role}: one person only 只能一人")

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.errors import OrgFileError
-from core.org import LADDER, TEAM_ROLES, Person, Position, Unit, Window
+from core.ladder import LADDER, TEAM_SECTION
+from core.org import Person, Position, Unit, Window
 from core.orgfile import parse_org
 from core.orgload import LoadSummary, apply_org
 
@@ -38,7 +39,7 @@ def org_snapshot(db: Database, include_inactive: bool = False) -> dict:
 
         people = rows(Person, Person.id)
         windows = rows(Window, Window.code)
-        team = {role: sorted(p.id for p in people if p.has_role(role)) for role in TEAM_ROLES}
+        team = {role: sorted(p.id for p in people if p.has_role(role)) for role in TEAM_SECTION}
         return {
             "positions": {p.code: {"name": p.name, "commitments": list(p.commitments)}
                           for p in rows(Position, Position.code)},

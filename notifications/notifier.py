@@ -12,7 +12,8 @@ from functools import cache, partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.org import LADDER, Person, Unit, Window, names_of, with_role
+from core.ladder import LADDER
+from core.org import Person, Unit, Window, names_of, with_role
 from core.policy import Policy
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_short

@@ -19,6 +19,8 @@ from enum import Enum
 
 from transitions import Machine
 
+from core.ladder import TOP_LEVEL
+
 
 class State(str, Enum):
     # Lower-case member names: `transitions` looks states up by member name.
@@ -51,8 +53,8 @@ def history_label(event: str) -> str:
         return f"质量事故 {event.removeprefix('incident:')}"
     return EVENT_LABELS.get(event) or OTHER_HISTORY_LABELS.get(event, event)
 FINAL_STATES = frozenset({"resolved", "dismissed"})
-OPEN_STATES = frozenset(s.value for s in State) - FINAL_STATES
-TOP_LEVEL = 3  # 董事长: above the chairman there is no rung
+STATES = tuple(s.value for s in State)
+OPEN_STATES = frozenset(STATES) - FINAL_STATES
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, InvalidInput, NotFound, Refused
-from core.org import LADDER, Person, Unit, Window
+from core.ladder import LADDER
+from core.org import Person, Unit, Window
 from core.timeutil import local_iso
 from core.validation import check_note
 from states.machine import EVENT_LABELS, STATE_LABELS, Actor, refusal

@@ -16,11 +16,10 @@ from pathlib import Path
 from fastapi import Request
 
 from core.errors import Forbidden
+from core.ladder import TEAM_ROLES
 from core.org import Person, rung_of, units_headed_by
 from core.private import private_dir
 
-# Who may open the console: the supervision team, the ladder, the president's office, leaders.
-TEAM = frozenset({"supervisor", "executor", "coordinator", "chairman", "president_office", "leader"})
 ROLE_LABELS = {
     "supervisor": ("监督员", "supervisor"), "executor": ("总执行", "chief executor"),
     "coordinator": ("组长(总协调)", "team leader"), "chairman": ("董事长", "chairman"),
@@ -43,7 +42,7 @@ class Staff:
 
     @property
     def is_team(self) -> bool:
-        return bool(self.roles & TEAM)
+        return bool(self.roles & TEAM_ROLES)  # who may open the console
 
     @property
     def is_office(self) -> bool:

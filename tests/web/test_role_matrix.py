@@ -3,7 +3,7 @@
 An invoicing complaint (the only one) of the sample organisation goes to chenjian (a supervisor who does
 not head invoicing); lizhu heads invoicing (conflict of interest); zhouhua is the chief executor
 and in the president's office; baihong the team leader; dongshi the chairman; wuqing the
-president's office only; wangzong a group leader; zhangsan window staff (the accused).
+president's office only; wangzong a group leader (not of the team: core/ladder.py); zhangsan window staff (the accused).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ MATRIX = {
     "baihong":   (OK,    OK,    DONE,  DONE,  OK,    OK,    403,   OK,    OK),
     "dongshi":   (OK,    OK,    DONE,  DONE,  OK,    OK,    403,   OK,    OK),
     "wuqing":    (OK,    OK,    409,   409,   OK,    OK,    DONE,  OK,    OK),
-    "wangzong":  (OK,    OK,    409,   409,   OK,    OK,    403,   OK,    OK),
+    "wangzong":  (TO_ME, 403,   403,   403,   403,   403,   403,   OK,    403),  # a leader is not of the team
 }
 
 
