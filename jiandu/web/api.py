@@ -15,14 +15,16 @@ from pydantic import BaseModel, Field
 from core.errors import Forbidden
 from jiandu.web.budgets import spend_budget
 from jiandu.web.security import NotLoggedIn, Staff, staff_of
+from states.machine import EVENTS, STATES
+from states.models import CATEGORIES, SOURCES
 
 router = APIRouter(prefix="/api", tags=["jiandu"])
 bearer = HTTPBearer(auto_error=False, description="jiandu user token PERSON")
 
 ComplaintId = Annotated[int, Path(ge=1, le=2**31 - 1, description="投诉编号 / complaint number")]
 Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (Asia/Shanghai)")]
-Event = Literal["verify", "arrive", "resolve", "dismiss", "escalate"]
-State = Literal["received", "verified", "on_site", "escalated", "resolved", "dismissed"]
+Event = Literal[EVENTS]
+State = Literal[STATES]
 
 
 # A filter of the list (control characters: the app's one input check, jiandu/web/params.py).
@@ -31,9 +33,9 @@ Filter = Annotated[str | None, Query(max_length=64)]
 
 class ComplaintIn(BaseModel):
     window: str = Field(min_length=1, max_length=64, description="窗口编码 / window code")
-    category: Literal["attitude", "dispute", "other"]
+    category: Literal[tuple(CATEGORIES)]
     text: str = Field(min_length=1, max_length=2000)
-    source: Literal["customer", "coordination", "spot_check"] = "customer"
+    source: Literal[tuple(SOURCES)] = "customer"
     against: str | None = Field(default=None, max_length=64)
     contact: str | None = Field(default=None, max_length=200)
 

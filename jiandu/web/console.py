@@ -13,11 +13,10 @@ from jiandu.web.i18n import lang_of
 from jiandu.web.pages import flash, page
 from jiandu.web.params import DbId
 from jiandu.web.security import Staff, check_csrf, current_staff, require_team, start_session
-from states.machine import EVENTS
+from states.machine import EVENTS, STATES
 from states.photos import MAX_PHOTO_BYTES
 
 router = APIRouter(include_in_schema=False)
-STATES = ("received", "verified", "on_site", "escalated", "resolved", "dismissed")
 PAGE = 200  # complaints per page of the list, newest first
 PageBefore = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
