@@ -62,8 +62,20 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     if not 1970 <= year <= 2999:  # beyond, dates and time zones stop making sense
         raise InvalidInput(f"MONTH: '{month}' is not a month between 1970 and 2999 月份超出范围")
     start = datetime(year, mon, 1, tzinfo=BUSINESS_TZ)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BUSINESS_TZ)
+    end = datetime(*_add_months(year, mon, 1), 1, tzinfo=BUSINESS_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _add_months(year: int, mon: int, months: int) -> tuple[int, int]:
+    """The month ``months`` after (before, if negative) ``year``-``mon``: the one month arithmetic."""
+    year, index = divmod(year * 12 + mon - 1 + months, 12)
+    return year, index + 1
+
+
+def month_shift(month: str, months: int) -> str:
+    """"2026-11" shifted by ``months``: +1 → "2026-12", +2 → "2027-01", -11 → "2025-12"."""
+    year, mon = _add_months(int(month[:4]), int(month[5:7]), months)
+    return f"{year:04d}-{mon:02d}"
 
 
 def current_month(now: datetime) -> str:
@@ -73,6 +85,4 @@ def current_month(now: datetime) -> str:
 
 def previous_month(now: datetime) -> str:
     """The month before the one ``now`` falls in (Asia/Shanghai), as YYYY-MM."""
-    local = now.astimezone(BUSINESS_TZ)
-    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
+    return month_shift(current_month(now), -1)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from core.policy import Policy
+from core.timeutil import month_shift
 from scoring.model import Adjustment, Breach, Complaint, Line
 from scoring.wording import CATEGORY, CLOCK, SOURCE, day, label, minute, ordinal
 
@@ -249,17 +250,12 @@ def adjustment(a: Adjustment) -> Line:
 # --- service star (二.3) ------------------------------------------------------
 
 
-def previous_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
-
-
 def star_streak(history: Iterable[str], month: str) -> int:
     """1 + the consecutive months as star immediately before ``month``."""
     months = set(history)
-    streak, m = 1, previous_month(month)
+    streak, m = 1, month_shift(month, -1)
     while m in months:
-        streak, m = streak + 1, previous_month(m)
+        streak, m = streak + 1, month_shift(m, -1)
     return streak
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.db import Database
 from core.errors import InvalidInput
 from core.org import Unit
-from core.timeutil import BUSINESS_TZ, as_utc, month_bounds
+from core.timeutil import as_utc, current_month, month_bounds, month_shift
 from states.clocks import BROKEN, RUNNING, STOPPED
 from states.machine import OPEN_STATES
 from states.models import Clock, Complaint, ComplaintRating
@@ -27,9 +27,8 @@ ENDED = (STOPPED, BROKEN)  # a replaced clock was neither kept nor broken by its
 
 def month_list(now: datetime, months: int) -> list[str]:
     """The ``months`` calendar months ending with the one holding ``now``, oldest first."""
-    local = as_utc(now).astimezone(BUSINESS_TZ)
-    index = local.year * 12 + local.month - 1
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
+    last = current_month(as_utc(now))
+    return [month_shift(last, k - months + 1) for k in range(months)]
 
 
 def rate(part: int, whole: int) -> float | None:
