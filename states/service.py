@@ -20,7 +20,6 @@ from core.db import Database
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
 from core.org import (
     Person,
-    Unit,
     Window,
     active_person,
     ladder_owner,
@@ -34,6 +33,7 @@ from core.settings import NOTE_MAX_CHARS
 from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
 from core.validation import check_note, check_printable
 from states import clocks as clockrules
+from states.assignment import least_loaded, open_complaints
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import (
     AGAINST,
@@ -41,6 +41,7 @@ from states.machine import (
     EVENTS,
     OPEN_STATES,
     STATE_LABELS,
+    STATES,
     SYSTEM,
     Actor,
     against_change_refusal,
@@ -129,7 +130,10 @@ class ComplaintService:
         conflicted = {win.unit_code}
         if against is not None:
             conflicted.add(active_person(s, against, "--against").unit_code)
-        owner = owner or _least_loaded_supervisor(s, conflicted)
+        owner = owner or least_loaded(s, open_complaints, units=conflicted)
+        if owner is None:
+            raise Refused("no supervisor may take this complaint 无可分派的监督员 "
+                          "(check the unit heads in the organisation file)")
         c = Complaint(state="received", source=source, category=category,
                       window_code=win.code, unit_code=win.unit_code, against_id=against,
                       text=text, contact=contact, owner_id=owner, level=0,
@@ -259,8 +263,7 @@ class ComplaintService:
         if after is not None:
             query = query.where(Complaint.id > after)
         if state is not None:
-            valid = {*OPEN_STATES, "resolved", "dismissed"}
-            _check_choice("--state", state, valid)
+            _check_choice("--state", state, STATES)
             query = query.where(Complaint.state == state)
         if open_only:
             query = query.where(Complaint.state.in_(OPEN_STATES))
@@ -383,25 +386,6 @@ def _refuse_published_month(s: Session, c: Complaint, at: datetime) -> None:
     if status == "published":
         raise Refused(f"#{c.id}: {month} is published 该月已公布; verify at a time in an open month, "
                       "or correct with an adjustment", state=c.state)
-
-
-def _least_loaded_supervisor(s: Session, conflicted: set[str | None]) -> str:
-    """A unit head who heads none of the complained units and holds no rung; least loaded first."""
-    heads_of: dict[str, set[str]] = {}
-    for code, head in s.execute(select(Unit.code, Unit.head_id)
-                                .where(Unit.active, Unit.head_id.is_not(None))):
-        heads_of.setdefault(head, set()).add(code)
-    people = s.scalars(select(Person).where(Person.active, Person.id.in_(heads_of)))
-    candidates = sorted(p.id for p in people if p.has_role("supervisor") and rung_of(p) == 0
-                        and not heads_of[p.id] & conflicted)
-    if not candidates:
-        raise Refused("no supervisor may take this complaint 无可分派的监督员 "
-                      "(check the unit heads in the organisation file)")
-    load = dict(s.execute(
-        select(Complaint.owner_id, func.count())
-        .where(Complaint.state.in_(OPEN_STATES), Complaint.owner_id.in_(candidates))
-        .group_by(Complaint.owner_id)).all())
-    return min(candidates, key=lambda pid: (load.get(pid, 0), pid))
 
 
 def _clock_row(complaint_id: int, plan: clockrules.ClockStart, level: int,

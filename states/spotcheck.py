@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
-from core.org import Person, Position, Unit, Window, rung_of
+from core.org import Person, Position, Unit, Window
 from core.timeutil import BUSINESS_TZ, as_utc, local_iso
 from core.validation import check_note
+from states.assignment import supervisors
 from states.service import ComplaintService, _actor
 from states.spotcheck_models import STATUSES, SpotCheck, SpotCheckPlan
 from states.spotcheck_plan import Inspector, PlanRules, WindowToCheck, month_bounds, plan_month
@@ -211,20 +212,14 @@ def check_dict(r: SpotCheck, names: dict[str, str]) -> dict:
 
 
 def _plan_inputs(s: Session) -> tuple[list[WindowToCheck], list[Inspector]]:
-    """Active windows with their checklists; unit heads with role supervisor and no rung."""
+    """Active windows with their checklists; the supervisors who may check them (states/assignment.py)."""
     windows = [WindowToCheck(code, unit, tuple(items or ()))
                for code, unit, items in s.execute(
                    select(Window.code, Window.unit_code, Position.commitments)
                    .join(Position, Position.code == Window.position_code)
                    .join(Unit, Unit.code == Window.unit_code)
                    .where(Window.active, Unit.active).order_by(Window.code))]
-    heads: dict[str, set[str]] = {}
-    for code, head in s.execute(select(Unit.code, Unit.head_id).where(Unit.active, Unit.head_id.is_not(None))):
-        heads.setdefault(head, set()).add(code)
-    people = s.scalars(select(Person).where(Person.active, Person.id.in_(heads)).order_by(Person.id))
-    inspectors = [Inspector(p.id, frozenset(heads[p.id])) for p in people
-                  if p.has_role("supervisor") and rung_of(p) == 0]
-    return windows, inspectors
+    return windows, [Inspector(p.id, p.heads) for p in supervisors(s)]
 
 
 def _check(s: Session, check_id: int) -> SpotCheck:

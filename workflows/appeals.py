@@ -21,16 +21,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.calendar import calendar_for
 from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound, Refused
-from core.org import LADDER, Person, active_person, ladder_owner, rung_of, with_role
+from core.ladder import TOP_LEVEL
+from core.org import Person, active_person, ladder_owner, rung_of, with_role
 from core.policy import Policy
 from core.settings import Settings
-from core.timeutil import BUSINESS_TZ, as_utc, local_iso, utcnow
+from core.timeutil import as_utc, current_month, local_iso, month_shift, utcnow
 from core.validation import check_note
 from notifications.messages import draft
 from notifications.outbox import enqueue
 from scoring.models import Adjustment, LedgerLine, MonthClose
 from states.appeal_machine import OPEN, AppealLife, Reviewer, allowed, fire, refusal
 from states.appeal_models import Appeal, AppealClock, AppealEvent
+from states.assignment import least_loaded
 from states.models import Clock, Complaint, ComplaintEvent
 
 SYSTEM = Reviewer(id="system", kind="system")
@@ -285,24 +287,34 @@ def _source_complaint(s: Session, source: str | None) -> Complaint | None:
 
 
 def _conflicted(s: Session, appellant: Person, ln: LedgerLine) -> frozenset[str]:
-    """His supervisor, and the supervisor who verified the complaint behind the line."""
+    """His supervisor; and of the complaint behind the line, who verified it, everyone who owned it
+    (its history's owners and its clocks'), everyone who holds a line from it (issue 18.7)."""
     out = {appellant.supervisor_id}
     c = _source_complaint(s, ln.source)
     if c is not None:
         out.add(c.verified_supervisor_id)
         out.update(s.scalars(select(ComplaintEvent.actor_id).where(ComplaintEvent.complaint_id == c.id,
                                                                    ComplaintEvent.event == "verify")))
+        out.update(s.scalars(select(ComplaintEvent.owner_id).where(ComplaintEvent.complaint_id == c.id)))
+        clocks = dict(s.execute(select(Clock.id, Clock.owner_id).where(Clock.complaint_id == c.id)).all())
+        out.update(clocks.values())
+        sources = [str(c.id), *(f"k{k}" for k in clocks)]
+        out.update(s.scalars(select(LedgerLine.person_id).where(LedgerLine.source.in_(sources))))
     return frozenset(p for p in out if p)
+
+
+def _open_appeals(s: Session, reviewers: list[str]) -> dict[str, int]:
+    """Open appeals each of ``reviewers`` holds: the load of filing."""
+    return dict(s.execute(select(Appeal.reviewer_id, func.count())
+                          .where(Appeal.state.in_(OPEN), Appeal.reviewer_id.in_(reviewers))
+                          .group_by(Appeal.reviewer_id)).all())
 
 
 def _first_reviewer(s: Session, appellant: str, conflicted: frozenset[str]) -> str:
     """The least-loaded supervisor in no conflict; else the first rung of the ladder that is free."""
-    people = [p for p in s.scalars(select(Person).where(Person.active).order_by(Person.id))
-              if p.has_role("supervisor") and rung_of(p) == 0 and p.id != appellant and p.id not in conflicted]
-    if people:
-        load = dict(s.execute(select(Appeal.reviewer_id, func.count()).where(Appeal.state.in_(OPEN))
-                              .group_by(Appeal.reviewer_id)).all())
-        return min(people, key=lambda p: (load.get(p.id, 0), p.id)).id
+    reviewer = least_loaded(s, _open_appeals, people=conflicted | {appellant})
+    if reviewer is not None:
+        return reviewer
     reviewer = _ladder_reviewer(s, 0, appellant, conflicted)
     if reviewer is None:
         raise Refused("nobody may review this appeal 无可分派的复核人 (check the supervision team)")
@@ -317,7 +329,7 @@ def _level_of(s: Session, person_id: str | None) -> int:
 
 def _ladder_reviewer(s: Session, level: int, appellant: str, conflicted: frozenset[str]) -> str | None:
     """The holder of the first rung from ``level`` (at least 1) who is neither the appellant nor conflicted."""
-    for rung in range(max(level, 1), max(LADDER) + 1):
+    for rung in range(max(level, 1), TOP_LEVEL + 1):
         holder = ladder_owner(s, rung)
         if holder is not None and holder.id != appellant and holder.id not in conflicted:
             return holder.id
@@ -334,12 +346,9 @@ def _life(s: Session, a: Appeal) -> AppealLife:
 
 def _next_open_month(s: Session, after: str, at: datetime) -> str:
     """The first month not published, from the later of the month after ``after`` and the month of ``at``."""
-    year, mon = int(after[:4]), int(after[5:7])
-    candidate = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
-    candidate = max(candidate, at.astimezone(BUSINESS_TZ).strftime("%Y-%m"))
+    candidate = max(month_shift(after, 1), current_month(at))
     while (row := s.get(MonthClose, candidate)) is not None and row.status == "published":
-        year, mon = int(candidate[:4]), int(candidate[5:7])
-        candidate = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
+        candidate = month_shift(candidate, 1)
     return candidate
 
 

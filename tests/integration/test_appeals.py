@@ -160,3 +160,27 @@ def test_the_appeal_commands(cli, october):
     assert done["state"] == "rejected" and done.get("adjustment") is None
     assert "rejected" in cli("appeal", "show", str(filed["id"]))
     assert "unknown" in cli("appeal", "list", "--state", "unknown", expect=2)
+
+
+def test_nobody_who_owned_the_complaint_or_holds_a_line_from_it_reviews(rt):
+    """Issue 18.7: 冯强 (heads the gate) complained about; 陈建 owned it and missed the respond clock
+    (−3 inactivity), 周华 verified it. Neither 冯强's nor 陈建's appeal goes to the other, or to
+    陈建 himself: the first supervisor free of the complaint is 李主管."""
+    from states.watch import ClockWatch
+
+    svc = rt.complaints()
+    c = svc.create(window="gate-1", source="customer", category="attitude", text="态度差", at=at("2026-10-12T09:00"))
+    assert c["owner"] == "chenjian"
+    ClockWatch(svc).check(at("2026-10-12T09:31"))  # the respond clock breaks: 总执行 周华 owns it now
+    svc.advance(c["id"], "verify", "zhouhua", against="fengqiang", at=at("2026-10-12T09:40"))
+    rt.months().close("2026-10", "wuqing")
+    rt.months().publish("2026-10", "wuqing", at=at("2026-11-02T09:00"))
+    accused = next(ln for ln in rt.appeals().lines("fengqiang") if ln["rule"].startswith("complaint"))
+    inactive = next(ln for ln in rt.appeals().lines("chenjian") if ln["rule"] == "inactivity")
+
+    by_accused = rt.appeals().file("fengqiang", accused["id"], "不是我", at=at("2026-11-03T10:00"))
+    assert by_accused["reviewer"] == "lizhu"  # not chenjian, who owned the complaint
+    with pytest.raises(Refused):
+        rt.appeals().decide(by_accused["id"], "chenjian", True, "ok", at=at("2026-11-03T11:00"))
+    by_owner = rt.appeals().file("chenjian", inactive["id"], "系统故障", at=at("2026-11-03T10:00"))
+    assert by_owner["reviewer"] not in {"fengqiang", "chenjian", "zhouhua"}  # the accused holds a line from it
