@@ -103,7 +103,8 @@ class Clocks(_Strict):
 
 class IncidentStep(_Strict):
     name: str = Field(pattern=r"^[a-z_]{1,30}$")
-    label: str
+    label: str  # what a person reads (Chinese)
+    label_en: str | None = None  # the English page's label; the Chinese one if absent
     hours: StrictInt = Field(gt=0)
 
 

@@ -171,24 +171,14 @@ def complaint_advance(
 ) -> None:
     """推进投诉状态 / advance a complaint by one event."""
     from jiandu.render import complaint_text
+    from states.incident import IncidentService, incident_requested
 
-    ctx = _Context()
-    if reason is not None:
-        if reason != "incident" or event != "escalate":
-            from core.errors import InvalidInput
-
-            raise InvalidInput(f"--reason: '{reason}' only 'incident' with escalate 仅支持 escalate --reason incident")
-        from states.incident import IncidentService
-
-        if against is not None:
-            from core.errors import InvalidInput
-
-            raise InvalidInput("--against: set it with verify, not with an incident report 请在核实时指定被投诉人")
-        service = ctx.complaints()
+    service = _Context().complaints()
+    if incident_requested(event, reason, against):
         IncidentService(service).open(complaint_id, by, note, _time(at))
         data = service.get(complaint_id)
     else:
-        data = ctx.complaints().advance(complaint_id, event, by, note, _time(at), against=against)
+        data = service.advance(complaint_id, event, by, note, _time(at), against=against)
     _emit(data, as_json, complaint_text(data))
 
 

@@ -6,6 +6,10 @@ of hours after the report. The clock watch breaks missed steps like any other
 clock (penalty to the owner, one rung up). Steps are completed in order by the
 owner or a higher rung; the last one closes the procedure, and only then can
 the complaint be resolved.
+
+The CLI, the console and the API reach it alike: ``open`` (``complaint advance ID escalate
+--reason incident`` is the same request, see :func:`incident_requested`), ``complete``,
+``show`` and ``allowed_for`` (what this person may do now: the page's buttons).
 """
 
 from __future__ import annotations
@@ -16,18 +20,32 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, Refused
-from core.org import Window
+from core.org import Window, names_of
 from core.policy import IncidentStep as StepPolicy
 from core.timeutil import as_utc, local_iso
 from core.validation import check_note
 from states.clocks import BROKEN, REPLACED, REPLACED_BY_INCIDENT, RUNNING, STOPPED, ClockStart, end
 from states.events import IncidentStep
-from states.machine import FINAL_STATES, TOP_LEVEL, not_the_accused, owner_or_higher
+from states.machine import FINAL_STATES, TOP_LEVEL, not_the_accused, owner_or_higher, refusal
 from states.models import Clock, Complaint, ComplaintEvent
 from states.service import ComplaintService, _actor, _check_time_order, _clock_row, _complaint
 from states.views import lifecycle_of
 
 PREFIX = "incident:"
+REASON = "incident"  # complaint advance ID escalate --reason incident
+OPEN = "open"  # what allowed_for offers before the procedure starts
+
+
+def incident_requested(event: str, reason: str | None, against: str | None) -> bool:
+    """Whether an advance with ``--reason`` asks for the procedure: only ``escalate --reason
+    incident``, and never with ``--against`` (the accused is named when verifying)."""
+    if reason is None:
+        return False
+    if reason != REASON or event != "escalate":
+        raise InvalidInput(f"--reason: '{reason}' only 'incident' with escalate 仅支持 escalate --reason incident")
+    if against is not None:
+        raise InvalidInput("--against: set it with verify, not with an incident report 请在核实时指定被投诉人")
+    return True
 
 
 def step_plan(at: datetime, owner: str | None, steps: list[StepPolicy], calendar) -> list[ClockStart]:
@@ -95,9 +113,7 @@ class IncidentService:
                 raise Refused(f"#{c.id}: no open incident procedure 无进行中的质量事故程序", state=c.state)
             self._guard(c, who)
             clocks = {k.name: k for k in c.clocks if k.name.startswith(PREFIX)}
-            # Steps not yet done, in order; a broken step still has to be done (late).
-            done = {h.event.removeprefix(PREFIX) for h in c.history if h.event.startswith(PREFIX)}
-            pending = [n for n in names if n not in done]
+            pending = self._pending(c)
             if not pending or pending[0] != step:
                 expected = pending[0] if pending else "—"
                 raise Refused(f"#{c.id}: next step is '{expected}', not '{step}' 步骤须按顺序完成",
@@ -132,24 +148,74 @@ class IncidentService:
         with self.service.db.reading() as s:
             return self._show(s, _complaint(s, complaint_id))
 
+    def allowed_for(self, complaint_id: int, actor: str) -> list[str]:
+        """What this person may do now: ``open`` the procedure, or complete its next step."""
+        with self.service.db.reading() as s:
+            c = _complaint(s, complaint_id)
+            who = _actor(s, actor)
+            if c.incident_status is None:
+                if c.state in FINAL_STATES:
+                    return []
+                # Below the top the report is an escalation: its guards decide; at the top, the steps'.
+                why = refusal(lifecycle_of(c), "escalate", who) if c.level < TOP_LEVEL else _refusal(c, who)
+                return [] if why else [OPEN]
+            pending = self._pending(c)
+            return pending[:1] if c.incident_status == "open" and not _refusal(c, who) else []
+
+    def step_labels(self) -> dict[str, tuple[str, str]]:
+        """{clock or history name: (Chinese, English) label} of the steps: a page shows words, not names."""
+        return {PREFIX + st.name: (st.label, st.label_en or st.label) for st in self.steps}
+
+    def _pending(self, c: Complaint) -> list[str]:
+        """Steps not yet done, in order; a broken step still has to be done (late)."""
+        done = {h.event.removeprefix(PREFIX) for h in c.history if h.event.startswith(PREFIX)}
+        return [st.name for st in self.steps if st.name not in done]
+
     def _guard(self, c: Complaint, who) -> None:
-        life = lifecycle_of(c)
-        for guard in (not_the_accused, owner_or_higher):
-            reason = guard(life, who)
-            if reason:
-                raise Refused(f"#{c.id}: {reason}", state=c.state)
+        reason = _refusal(c, who)
+        if reason:
+            raise Refused(f"#{c.id}: {reason}", state=c.state)
 
     def _show(self, s: Session, c: Complaint) -> dict:
+        now = self.service.now()
         clocks = {k.name: k for k in c.clocks if k.name.startswith(PREFIX)}
         done = {h.event.removeprefix(PREFIX): h for h in c.history if h.event.startswith(PREFIX)}
+        reported = next((h for h in c.history if h.event == "incident_open"), None)
+        names = names_of(s, {c.owner_id, reported and reported.actor_id}
+                         | {k.owner_id for k in clocks.values()} | {h.actor_id for h in done.values()})
         steps = []
         for st in self.steps:
             k = clocks.get(PREFIX + st.name)
             h = done.get(st.name)
-            steps.append({"step": st.name, "label": st.label, "hours": st.hours,
+            steps.append({"step": st.name, "label": st.label, "label_en": st.label_en or st.label,
+                          "hours": st.hours,
                           "due": local_iso(k.due_at) if k else None,
                           "clock": k.state if k else None, "owner": k.owner_id if k else None,
+                          "owner_name": names.get(k.owner_id) if k else None,
+                          "status": _step_status(k, h is not None, now),
                           "done": h is not None, "done_at": local_iso(h.at) if h else None,
-                          "done_by": h.actor_id if h else None})
+                          "done_by": h.actor_id if h else None, "done_by_name": names.get(h.actor_id) if h else None})
+        pending = self._pending(c) if c.incident_status == "open" else []
         return {"complaint": c.id, "status": c.incident_status, "state": c.state, "level": c.level,
-                "owner": c.owner_id, "steps": steps}
+                "owner": c.owner_id, "owner_name": names.get(c.owner_id),
+                "reported_at": local_iso(reported.at) if reported else None,
+                "reported_by": reported.actor_id if reported else None,
+                "reported_by_name": names.get(reported.actor_id) if reported else None,
+                "next": pending[0] if pending else None, "steps": steps}
+
+
+def _refusal(c: Complaint, who) -> str | None:
+    """Who completes a step: the owner or a higher rung, never the accused (the machine's guards)."""
+    life = lifecycle_of(c)
+    return next((why for guard in (not_the_accused, owner_or_higher) if (why := guard(life, who))), None)
+
+
+def _step_status(clock: Clock | None, done: bool, now: datetime) -> str | None:
+    """pending · overdue (past due, the watch has not run yet) · missed (broken) · done · done_late."""
+    if clock is None:
+        return None
+    if done:
+        return "done_late" if clock.state == BROKEN else "done"
+    if clock.state == BROKEN:
+        return "missed"
+    return "overdue" if clock.state == RUNNING and clock.due_at <= now else "pending"

@@ -48,6 +48,13 @@ class AdvanceIn(BaseModel):
                                 description="the version you saw; a newer one answers 409")
 
 
+class IncidentIn(BaseModel):
+    note: str | None = None
+
+
+Step = Annotated[str, Path(pattern=r"^[a-z_]{1,30}$", description="步骤 / a step of policy [incident]")]
+
+
 def api_staff(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Staff:
     from core.accounts import AccountService
 
@@ -107,6 +114,35 @@ def advance_complaint(complaint_id: ComplaintId, body: AdvanceIn, request: Reque
                       staff: Staff = Depends(api_team)) -> dict:
     return _runtime(request).complaints().advance(complaint_id, body.event, staff.id, body.note,
                                                   against=body.against, expected_version=body.version)
+
+
+@router.post("/complaints/{complaint_id}/incident", status_code=201, summary="上报质量事故 / report a quality incident",
+             responses={409: {"description": "refused: already reported, closed, or not yours"}})
+def open_incident(complaint_id: ComplaintId, request: Request, body: IncidentIn | None = None,
+                  staff: Staff = Depends(api_team)) -> dict:
+    """The owner or a higher rung: one rung up (below the chairman) and the steps start."""
+    from states.incident import IncidentService
+
+    return IncidentService(_runtime(request).complaints()).open(complaint_id, staff.id, body.note if body else None)
+
+
+@router.get("/complaints/{complaint_id}/incident", summary="质量事故程序 / the incident procedure")
+def get_incident(complaint_id: ComplaintId, request: Request, staff: Staff = Depends(api_team)) -> dict:
+    """Its steps with deadlines and who did them; ``status`` null: not reported."""
+    from states.incident import IncidentService
+
+    return IncidentService(_runtime(request).complaints()).show(complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/incident/steps/{step}", summary="完成一步 / complete a step",
+             responses={409: {"description": "refused: not the next step, no open procedure, or not yours"}})
+def complete_incident_step(complaint_id: ComplaintId, step: Step, request: Request, body: IncidentIn | None = None,
+                           staff: Staff = Depends(api_team)) -> dict:
+    """Steps in order; the last closes the procedure, and the complaint may then be resolved."""
+    from states.incident import IncidentService
+
+    return IncidentService(_runtime(request).complaints()).complete(complaint_id, step, staff.id,
+                                                                    body.note if body else None)
 
 
 @router.get("/months/{month}", summary="月度结果 / a month's result")

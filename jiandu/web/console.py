@@ -18,6 +18,11 @@ from states.photos import MAX_PHOTO_BYTES
 
 router = APIRouter(include_in_schema=False)
 PAGE = 200  # complaints per page of the list, newest first
+# A clock's state and an incident step's status, in words (the JSON keeps the codes).
+CLOCK_STATES = {"running": ("进行中", "running"), "stopped": ("按时完成", "kept"), "replaced": ("已转交", "handed on"),
+                "broken": ("已逾期", "missed")}
+STEP_STATUS = {"pending": ("待完成", "to do"), "overdue": ("已超时", "overdue"), "missed": ("已逾期", "missed"),
+               "done": ("已完成", "done"), "done_late": ("逾期完成", "done late")}
 PageBefore = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
@@ -122,14 +127,20 @@ def complaints(request: Request, staff: Staff = Depends(require_team), state: st
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
 def complaint(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     from core.orgservice import org_snapshot
+    from states.clocks import CLOCK_LABELS
     from states.diagram import state_diagram_svg
+    from states.incident import IncidentService
 
     service = _runtime(request).complaints()
+    incidents = IncidentService(service)
     c = service.get(complaint_id)
     allowed = service.allowed_for(complaint_id, staff.id)
     people = [p for p in org_snapshot(_runtime(request).db)["people"] if p["unit"] == c["unit"]]
     return page(request, "complaint.html.j2", c=c, allowed=allowed, people=people,
-                diagram=state_diagram_svg(c["state"], allowed))
+                diagram=state_diagram_svg(c["state"], allowed),
+                incident=incidents.show(complaint_id), incident_allowed=incidents.allowed_for(complaint_id, staff.id),
+                clock_labels={**{k: (v, k.replace("_", " ")) for k, v in CLOCK_LABELS.items()},
+                              **incidents.step_labels()}, clock_states=CLOCK_STATES, step_status=STEP_STATUS)
 
 
 @router.post("/complaints/{complaint_id}/advance", dependencies=[Depends(check_csrf)])
@@ -149,6 +160,32 @@ async def advance(complaint_id: DbId, request: Request, staff: Staff = Depends(r
                                            expected_version=int(version) if re.fullmatch(r"[0-9]{1,9}", version)
                                            else None)
     flash(request, f"#{complaint_id}: {event} ✓")
+    return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/complaints/{complaint_id}/incident", dependencies=[Depends(check_csrf)])
+async def incident_open(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
+    """上报质量事故: the owner or a higher rung reports what the window cannot solve."""
+    from states.incident import IncidentService
+
+    form = await request.form()
+    note = str(form.get("note") or "").strip() or None
+    IncidentService(_runtime(request).complaints()).open(complaint_id, staff.id, note)
+    flash(request, f"#{complaint_id}: 已上报质量事故 / quality incident reported ✓")
+    return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/complaints/{complaint_id}/incident/step", dependencies=[Depends(check_csrf)])
+async def incident_step(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
+    """Complete the procedure's next step (the form names it; out of order is refused)."""
+    from states.incident import IncidentService
+
+    form = await request.form()
+    note = str(form.get("note") or "").strip() or None
+    shown = IncidentService(_runtime(request).complaints()).complete(complaint_id, str(form.get("step") or ""),
+                                                                     staff.id, note)
+    done = next(st for st in shown["steps"] if st["step"] == form.get("step"))
+    flash(request, f"#{complaint_id}: {done['label']} / {done['label_en']} ✓")
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.web.conftest import last_month
@@ -163,3 +165,55 @@ def test_a_settings_file_refusal_is_422_on_the_api_and_the_console(client, token
     login(client, "wuqing")
     page = client.get("/complaints")
     assert page.status_code == 422 and "opens must be before it closes" in page.text
+
+
+def test_an_incident_is_reported_run_step_by_step_and_the_complaint_then_resolved(client, token, runtime):
+    hotline = token("wuqing")
+    assert client.post("/api/complaints", json=NEW, headers=hotline).json()["owner"] == "chenjian"
+    assert client.get("/api/complaints/1/incident", headers=hotline).json()["status"] is None
+    assert client.post("/api/complaints/1/incident", json={}, headers=token("zhangsan")).status_code == 403
+    refused = client.post("/api/complaints/1/incident", json={}, headers=token("sunli"))  # not the owner
+    assert refused.status_code == 409 and refused.json()["state"] == "received"
+
+    opened = client.post("/api/complaints/1/incident", json={"note": "库存不足"}, headers=token("chenjian"))
+    assert opened.status_code == 201, opened.text
+    body = opened.json()
+    assert (body["status"], body["level"], body["owner"], body["next"]) == ("open", 1, "zhouhua", "investigated")
+    assert [st["step"] for st in body["steps"]] == ["investigated", "corrective_action", "closed"]
+    assert client.post("/api/complaints/1/incident", headers=token("chenjian")).status_code == 409  # once
+
+    executor = token("zhouhua")
+    out_of_order = client.post("/api/complaints/1/incident/steps/closed", json={}, headers=executor)
+    assert out_of_order.status_code == 409 and out_of_order.json()["allowed"] == ["investigated"]
+    assert client.post("/api/complaints/1/incident/steps/nope", headers=executor).status_code == 422
+    bad = client.post("/api/complaints/1/incident/steps/BAD!", headers=executor)
+    assert bad.status_code == 422 and bad.json()["field"] == "step"
+    bad = client.post("/api/complaints/1/incident/steps/investigated", json={"note": "a\x00b"}, headers=executor)
+    assert bad.status_code == 422 and bad.json()["field"] == "note"
+    assert client.get("/api/complaints/99/incident", headers=executor).status_code == 404
+
+    for step in ("investigated", "corrective_action", "closed"):
+        reply = client.post(f"/api/complaints/1/incident/steps/{step}", json={"note": step}, headers=executor)
+        assert reply.status_code == 200, reply.text
+    shown = client.get("/api/complaints/1/incident", headers=executor).json()
+    assert shown["status"] == "closed" and [st["status"] for st in shown["steps"]] == ["done"] * 3
+    for event in ("arrive", "resolve"):
+        assert client.post("/api/complaints/1/advance", json={"event": event}, headers=executor).status_code == 200
+    assert runtime.complaints().get(1)["state"] == "resolved"
+
+
+def test_a_missed_incident_step_breaks_like_a_clock(client, token, runtime):
+    from datetime import timedelta
+
+    from states.watch import ClockWatch
+
+    client.post("/api/complaints", json=NEW, headers=token("wuqing"))
+    client.post("/api/complaints/1/incident", headers=token("chenjian"))
+    due = client.get("/api/complaints/1/incident", headers=token("zhouhua")).json()["steps"][0]["due"]
+    later = datetime.fromisoformat(due) + timedelta(minutes=1)
+    report = ClockWatch(runtime.complaints()).check(later)
+    assert [(b["clock"], b["owner"], b["new_owner"]) for b in report.as_dict()["broken"]] == [
+        ("incident:investigated", "zhouhua", "baihong")]
+    shown = client.get("/api/complaints/1/incident", headers=token("baihong")).json()
+    assert (shown["level"], shown["owner"]) == (2, "baihong")
+    assert [st["status"] for st in shown["steps"]] == ["missed", "pending", "pending"]

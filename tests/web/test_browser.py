@@ -2,7 +2,8 @@
 against the app served by uvicorn, on each database.
 
 A customer files on a phone and escalates; a supervisor verifies, arrives with a photo and resolves,
-then the complainant rates; the president's office closes and publishes last month; markup in a
+then the complainant rates; a supervisor reports a quality incident whose steps are done in order;
+the president's office closes and publishes last month; markup in a
 complaint never runs. Fixtures: `live_server` and `browser` in tests/web/conftest.py.
 """
 
@@ -337,3 +338,61 @@ def test_the_pages_own_script_runs_under_the_content_security_policy(live_server
     staff.goto(f"{live_server}/")
     expect(staff.locator(".countdown").first).to_contain_text("剩余")
     assert "script-src 'self'" in staff.evaluate("() => fetch('/').then(r => r.headers.get('content-security-policy'))")
+
+
+def test_a_supervisor_reports_an_incident_the_steps_are_done_in_order_and_it_resolves(live_server, runtime,
+                                                                                       new_page):
+    """陈建, the owner, reports what the window cannot solve: the report climbs one rung, so 周华
+    (总执行) owns the steps and completes them in order; only then can the complaint be resolved.
+    A second incident left alone: the watch, run with a later `now`, breaks its step like a clock."""
+    from datetime import datetime, timedelta
+
+    from states.incident import IncidentService
+    from states.watch import ClockWatch
+
+    expect = _expect()
+    svc = runtime.complaints()
+    assert svc.create(window="inv-1", source="customer", category="dispute", text="货款算错，窗口无法解决",
+                      by_team=False)["owner"] == "chenjian"
+    supervisor = new_page(**DESKTOP)
+    _login(supervisor, live_server, "chenjian")
+    supervisor.goto(f"{live_server}/complaints/1")
+    report = supervisor.locator("form[data-incident=open]")
+    expect(report.locator("button[type=submit]")).to_have_text("上报质量事故")
+    report.locator("textarea[name=note]").fill("需财务部门协助")
+    report.locator("button[type=submit]").click()
+    expect(supervisor.locator("h1 .state")).to_have_text("已升级")
+    steps = supervisor.locator("table.incident-steps tbody tr")
+    expect(steps).to_have_count(3)
+    expect(steps.nth(0)).to_contain_text("调查核实")
+    expect(steps.nth(0)).to_contain_text("上报后 24 小时内")
+    expect(steps.nth(2)).to_contain_text("上报后 168 小时内")
+    expect(supervisor.locator("form[data-incident]")).to_have_count(0)  # the executor's now
+
+    executor = new_page(**DESKTOP)
+    _login(executor, live_server, "zhouhua")
+    executor.goto(f"{live_server}/complaints/1")
+    executor.locator("form[data-event=arrive] button[type=submit]").click()
+    expect(executor.locator("h1 .state")).to_have_text("已到场")
+    expect(executor.locator("form[data-event=resolve]")).to_have_count(0)  # not while the procedure is open
+    for i, label in enumerate(("调查核实", "整改措施", "客户确认结案")):
+        button = executor.locator("form[data-incident=step] button[type=submit]")
+        expect(button).to_have_text(f"完成：{label}")
+        button.click()
+        expect(executor.locator("table.incident-steps tbody tr").nth(i)).to_contain_text("已完成")
+    expect(executor.locator("form[data-incident]")).to_have_count(0)
+    expect(executor.locator("#incident")).to_contain_text("结案")
+    shown = executor.locator("main").inner_text()
+    assert not [code for code in ("incident:", "investigated", "corrective_action") if code in shown]
+    executor.locator("form[data-event=resolve] button[type=submit]").click()
+    expect(executor.locator("h1 .state")).to_have_text("已处理")
+    assert svc.get(1)["state"] == "resolved"
+
+    second = svc.create(window="inv-1", source="customer", category="other", text="无人处理", by_team=False)
+    due = IncidentService(svc).open(second["id"], second["owner"])["steps"][0]["due"]
+    ClockWatch(svc).check(datetime.fromisoformat(due) + timedelta(minutes=1))
+    executor.goto(f"{live_server}/complaints/{second['id']}")
+    rows = executor.locator("table.incident-steps tbody tr")
+    expect(rows.nth(0)).to_contain_text("已逾期")  # 周华's step, missed: on his record
+    expect(rows.nth(1)).to_contain_text("白宏")  # the next rung owns what is left
+    expect(executor.locator("form[data-incident]")).to_have_count(0)  # no longer his

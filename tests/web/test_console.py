@@ -230,3 +230,23 @@ def test_the_list_pages_newest_first(client, runtime, monkeypatch):
     assert re.findall(r'href="/complaints/(\d+)"', second) == ["3", "2"]
     last = client.get(re.search(r'id="older" href="([^"]+)"', second).group(1).replace("&amp;", "&")).text
     assert re.findall(r'href="/complaints/(\d+)"', last) == ["1"] and 'id="older"' not in last
+
+
+def test_the_incident_form_is_the_owners_and_its_steps_read_in_words(client, runtime):
+    file_complaint(client)
+    assert runtime.complaints().get(1)["owner"] == "chenjian"
+    login(client, "sunli")  # another supervisor: neither owner nor a higher rung
+    page = client.get("/complaints/1").text
+    assert 'data-incident="open"' not in page and "未启动" in page
+    assert post_form(client, "/complaints/1", "/complaints/1/incident", {}).status_code == 409
+    post_form(client, "/complaints/1", "/logout", {})
+    login(client, "chenjian")
+    assert 'data-incident="open"' in client.get("/complaints/1").text
+    assert client.post("/complaints/1/incident", data={"csrf": "forged"}).status_code == 403
+    assert post_form(client, "/complaints/1", "/complaints/1/incident", {"note": "无法当场解决"}).status_code == 303
+    page = client.get("/complaints/1").text
+    assert "已上报质量事故" in page and "上报后 24 小时内" in page and "调查核实" in page and "待完成" in page
+    assert "data-incident" not in page  # the executor owns it now: nothing for chenjian to press
+    shown = re.sub(r"<[^>]*>", " ", page.split("<main", 1)[1])  # what a person reads
+    for code in ("incident:", "investigated", "corrective_action", "open", "running", "pending"):
+        assert code not in shown, code
