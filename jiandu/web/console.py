@@ -129,10 +129,9 @@ def complaint(complaint_id: DbId, request: Request, staff: Staff = Depends(requi
     from core.orgservice import org_snapshot
     from states.clocks import CLOCK_LABELS
     from states.diagram import state_diagram_svg
-    from states.incident import IncidentService
 
     service = _runtime(request).complaints()
-    incidents = IncidentService(service)
+    incidents = _incidents(request)
     c = service.get(complaint_id)
     allowed = service.allowed_for(complaint_id, staff.id)
     people = [p for p in org_snapshot(_runtime(request).db)["people"] if p["unit"] == c["unit"]]
@@ -149,7 +148,7 @@ async def advance(complaint_id: DbId, request: Request, staff: Staff = Depends(r
     event = str(form.get("event") or "")
     if event not in EVENTS:
         raise InvalidInput(f"event: '{event}' is not one of {', '.join(EVENTS)} 未知操作")
-    note = str(form.get("note") or "").strip() or None
+    note = _note(form)
     against = str(form.get("against") or "").strip() or None
     photo = None
     upload = form.get("photo")
@@ -166,11 +165,7 @@ async def advance(complaint_id: DbId, request: Request, staff: Staff = Depends(r
 @router.post("/complaints/{complaint_id}/incident", dependencies=[Depends(check_csrf)])
 async def incident_open(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     """上报质量事故: the owner or a higher rung reports what the window cannot solve."""
-    from states.incident import IncidentService
-
-    form = await request.form()
-    note = str(form.get("note") or "").strip() or None
-    IncidentService(_runtime(request).complaints()).open(complaint_id, staff.id, note)
+    _incidents(request).open(complaint_id, staff.id, _note(await request.form()))
     flash(request, f"#{complaint_id}: 已上报质量事故 / quality incident reported ✓")
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
@@ -178,15 +173,22 @@ async def incident_open(complaint_id: DbId, request: Request, staff: Staff = Dep
 @router.post("/complaints/{complaint_id}/incident/step", dependencies=[Depends(check_csrf)])
 async def incident_step(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     """Complete the procedure's next step (the form names it; out of order is refused)."""
-    from states.incident import IncidentService
-
     form = await request.form()
-    note = str(form.get("note") or "").strip() or None
-    shown = IncidentService(_runtime(request).complaints()).complete(complaint_id, str(form.get("step") or ""),
-                                                                     staff.id, note)
-    done = next(st for st in shown["steps"] if st["step"] == form.get("step"))
+    step = str(form.get("step") or "")
+    shown = _incidents(request).complete(complaint_id, step, staff.id, _note(form))
+    done = next(st for st in shown["steps"] if st["step"] == step)
     flash(request, f"#{complaint_id}: {done['label']} / {done['label_en']} ✓")
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
+
+
+def _incidents(request: Request):
+    from states.incident import IncidentService
+
+    return IncidentService(_runtime(request).complaints())
+
+
+def _note(form) -> str | None:
+    return str(form.get("note") or "").strip() or None
 
 
 @router.get("/complaints/{complaint_id}/photos/{photo_id}")
