@@ -49,7 +49,7 @@ class AdvanceIn(BaseModel):
 
 
 class IncidentIn(BaseModel):
-    note: str | None = None
+    note: str | None = Field(default=None, description="at most JIANDU_NOTE_MAX_CHARS (2000) characters")
 
 
 Step = Annotated[str, Path(pattern=r"^[a-z_]{1,30}$", description="步骤 / a step of policy [incident]")]
