@@ -33,7 +33,7 @@ from scoring.models import Adjustment, LedgerLine, MonthClose
 from states.appeal_machine import OPEN, AppealLife, Reviewer, allowed, fire, refusal
 from states.appeal_models import Appeal, AppealClock, AppealEvent
 from states.assignment import least_loaded
-from states.models import Clock, Complaint, ComplaintEvent
+from states.models import Clock, Complaint
 
 SYSTEM = Reviewer(id="system", kind="system")
 RUNNING, STOPPED, BROKEN = "running", "stopped", "broken"
@@ -292,14 +292,13 @@ def _conflicted(s: Session, appellant: Person, ln: LedgerLine) -> frozenset[str]
     out = {appellant.supervisor_id}
     c = _source_complaint(s, ln.source)
     if c is not None:
-        out.add(c.verified_supervisor_id)
-        out.update(s.scalars(select(ComplaintEvent.actor_id).where(ComplaintEvent.complaint_id == c.id,
-                                                                   ComplaintEvent.event == "verify")))
-        out.update(s.scalars(select(ComplaintEvent.owner_id).where(ComplaintEvent.complaint_id == c.id)))
-        clocks = dict(s.execute(select(Clock.id, Clock.owner_id).where(Clock.complaint_id == c.id)).all())
-        out.update(clocks.values())
-        sources = [str(c.id), *(f"k{k}" for k in clocks)]
-        out.update(s.scalars(select(LedgerLine.person_id).where(LedgerLine.source.in_(sources))))
+        out |= {c.verified_supervisor_id, *(h.actor_id for h in c.history if h.event == "verify"),
+                *(h.owner_id for h in c.history), *(k.owner_id for k in c.clocks)}
+        # Its lines are booked in the month it was verified and in those its clocks broke (month: indexed).
+        months = {ln.month, *(current_month(t) for t in (c.verified_at, *(k.ended_at for k in c.clocks)) if t)}
+        sources = [str(c.id), *(f"k{k.id}" for k in c.clocks)]
+        out.update(s.scalars(select(LedgerLine.person_id).where(LedgerLine.month.in_(months),
+                                                                LedgerLine.source.in_(sources))))
     return frozenset(p for p in out if p)
 
 
