@@ -31,6 +31,14 @@ def prefect_env(home: Path) -> dict[str, str]:
     return env
 
 
+# The schedules make ~10,000 flow runs a day: Prefect's vacuum deletes the finished ones after a
+# week (events are vacuumed by default). docs/production.md sets the same on a central server.
+RUN_RETENTION = {
+    "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
+    "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(7 * 24 * 3600),
+}
+
+
 def start_server(host: str, port: int, home: Path) -> subprocess.Popen:
     private_dir(home)  # the Prefect server's database: flow runs and their parameters
     prefect = Path(sys.executable).parent / "prefect"
@@ -38,11 +46,12 @@ def start_server(host: str, port: int, home: Path) -> subprocess.Popen:
     browsable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     env = {**prefect_env(home), "PREFECT_UI_API_URL": f"http://{browsable}:{port}/api"}
     return subprocess.Popen([str(prefect), "server", "start", "--host", host, "--port", str(port),
-                             "--analytics-off"], env=env,
+                             "--analytics-off"], env=RUN_RETENTION | env,
                             stdout=(home / "server.log").open("ab"), stderr=subprocess.STDOUT)
 
 
 def wait_healthy(api_url: str, timeout: float = 120, process: subprocess.Popen | None = None) -> None:
+    """Until the server answers ``/health`` (which needs no auth string; see docs/production.md)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -66,10 +75,10 @@ def deployments(watch_seconds: int = 60, dispatch_seconds: int = 60) -> list:
                                   concurrency_limit=1, description="时限检查 / the clock watch"),
         dispatch_outbox.to_deployment(name="sweep", interval=dispatch_seconds, concurrency_limit=1,
                                       description="消息补投 / outbox sweep (messages go on commit)"),
-        spot_check_plan.to_deployment(name="first-of-month", concurrency_limit=1,
+        spot_check_plan.to_deployment(name="draw-on-the-1st", concurrency_limit=1,
                                       schedule=Cron("5 0 1 * *", timezone="Asia/Shanghai"),
                                       description="抽查计划 / the month's spot-check plan"),
-        month_close.to_deployment(name="first-of-month", concurrency_limit=1,
+        month_close.to_deployment(name="draft-on-the-1st", concurrency_limit=1,
                                   schedule=Cron("0 9 1 * *", timezone="Asia/Shanghai"),
                                   description="上月关账草稿 / draft of last month"),
     ]
