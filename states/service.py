@@ -93,9 +93,9 @@ class ComplaintService:
         if not by_team and (source != "customer" or against):
             raise Forbidden("source/against: only the supervision team 仅监督小组可指定来源或被投诉人")
         if not text or not text.strip():
-            raise InvalidInput("--text: empty 投诉内容不能为空")
+            raise InvalidInput("投诉内容不能为空，请写明发生了什么 / the text (--text) is empty: say what happened")
         if len(text) > MAX_TEXT:
-            raise InvalidInput(f"--text: longer than {MAX_TEXT} characters 投诉内容过长")
+            raise InvalidInput(f"投诉内容过长，最多 {MAX_TEXT} 字 / --text: longer than {MAX_TEXT} characters")
         check_printable("--text", text)
         check_printable("--contact", contact)
         if contact is not None and len(contact) > 200:  # complaint.contact is String(200), as the API says
@@ -284,6 +284,13 @@ class ComplaintService:
             rows = list(s.scalars(query))
             names = names_of(s, {p for c in rows for p in (c.against_id, c.owner_id)})
             return [complaint_dict(c, names, now) for c in rows]
+
+    def open_owned_by_others(self, person_id: str) -> int:
+        """How many open complaints someone else owns (the queue points to them: each clock is
+        its owner's, rules.md §3, so a queue lists only the person's own)."""
+        with self.db.reading() as s:
+            return s.scalar(select(func.count()).select_from(Complaint)
+                            .where(Complaint.state.in_(OPEN_STATES), Complaint.owner_id != person_id)) or 0
 
     def allowed_for(self, complaint_id: int, actor_id: str) -> list[str]:
         """The events this person may fire now (verify asks for 'against' if nobody is named)."""

@@ -359,6 +359,16 @@ def month_result(s: Session, row: MonthClose) -> dict:
                                      for pid, p in row.result["people"].items()}}
 
 
+def publication_summary(result: dict) -> dict:
+    """What publishing this result makes public and final: the figures a person confirms first."""
+    people = result["people"].values()
+    stars = [st for st in result["stars"].values() if st["person"]]
+    return {"people": sum(1 for p in people if p["deductions"]),
+            "deductions": sum(p["deductions"] for p in people),
+            "worst": sum(1 for p in people if p["worst"]), "fines": sum(p["fine"] for p in people),
+            "stars": len(stars), "rewards": sum(st["reward"] for st in stars)}
+
+
 def _outcomes(month: str, result: dict) -> list[MonthOutcome]:
     stars = {star["person"]: unit for unit, star in result["stars"].items() if star["person"]}
     return [MonthOutcome(month=month, person_id=pid, star_unit=stars.get(pid), worst=p["worst"])

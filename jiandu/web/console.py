@@ -38,7 +38,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/"):
-    return page(request, "login.html.j2", next=_safe_next(next), error=None, demo=_demo_people(request))
+    return page(request, "login.html.j2", next=_safe_next(next), error=None, user="", demo=_demo_people(request))
 
 
 # argon2 runs in threads of its own, at most this many at once: further log-ins wait for one, the
@@ -59,12 +59,13 @@ async def login(request: Request):
     target = _safe_next(str(form.get("next") or "/"))
     if getattr(request.app.state, "hashing_threads", None) is None:
         request.app.state.hashing_threads = CapacityLimiter(HASHING_THREADS)
+    user = str(form.get("user") or "").strip()
     try:
-        person = await to_thread.run_sync(accounts.login, str(form.get("user") or "").strip(),
-                                          str(form.get("password") or ""), limiter=request.app.state.hashing_threads)
-    except Forbidden as exc:
+        person = await to_thread.run_sync(accounts.login, user, str(form.get("password") or ""),
+                                          limiter=request.app.state.hashing_threads)
+    except Forbidden as exc:  # the 工号 stays filled in: only the password is typed again
         budgets.spend("login", request)
-        return page(request, "login.html.j2", status_code=403, next=target, error=str(exc),
+        return page(request, "login.html.j2", status_code=403, next=target, error=str(exc), user=user[:64],
                     demo=_demo_people(request))
     start_session(request, person)
     return RedirectResponse(target, status_code=303)
@@ -98,8 +99,9 @@ def home(request: Request):
         return RedirectResponse("/login", status_code=303)
     if not staff.is_team:  # window staff: their own published record and appeals
         return RedirectResponse("/me", status_code=303)
-    rows = _runtime(request).complaints().list(owner=staff.id, open_only=True)
-    return page(request, "queue.html.j2", rows=rows)
+    service = _runtime(request).complaints()
+    rows = service.list(owner=staff.id, open_only=True)
+    return page(request, "queue.html.j2", rows=rows, others=service.open_owned_by_others(staff.id))
 
 
 @router.get("/complaints", response_class=HTMLResponse)

@@ -44,9 +44,12 @@ def month(month: str, request: Request, staff: Staff = Depends(require_team)):
     org = org_snapshot(request.app.state.runtime.db, include_inactive=True)
     names = {p["id"]: p["name"] for p in org["people"]}
     units = {u["code"]: u["name"] for u in org["units"]}
+    from workflows.monthclose import publication_summary
+
     may_whatif = staff.is_office and view is not None and view["status"] == "published"
     return page(request, "month.html.j2", month=month, view=view, names=names, units=units,
                 over=utcnow() >= end, may_close=staff.is_office, may_whatif=may_whatif,
+                publishes=publication_summary(view) if view else None,
                 policy_text=_current_policy_text(request) if may_whatif else "")
 
 
@@ -66,7 +69,15 @@ def close(month: str, request: Request, staff: Staff = Depends(require_team)):
 
 
 @router.post("/months/{month}/publish", dependencies=[Depends(check_csrf)])
-def publish(month: str, request: Request, staff: Staff = Depends(require_team)):
+async def publish(month: str, request: Request, staff: Staff = Depends(require_team)):
+    from core.errors import Conflict
+
+    form = await request.form()
+    if form.get("confirm") != "yes":
+        raise InvalidInput("confirm: tick 确认公布 after checking the figures 请核对数字后勾选“确认公布”")
+    draft = _months(request).show(month).get("drafts")
+    if str(form.get("draft") or "") != str(draft):  # someone closed again since the page was read
+        raise Conflict(f"{month}: draft {draft} is newer than the one confirmed 草稿已更新，请核对后再公布")
     _months(request).publish(month, staff.id)  # now: the web never backdates
     flash(request, f"{month}: 已公布 / published ✓")
     return RedirectResponse(f"/months/{month}", status_code=303)

@@ -225,6 +225,7 @@ def test_the_presidents_office_closes_and_publishes_last_month(live_server, runt
     expect(office.locator("#ledger")).to_contain_text("张三")
     expect(office.locator("#publish-month")).to_be_enabled()
 
+    office.locator("#publish-confirm").check()
     office.locator("#publish-month").click()
     expect(status).to_have_text("已公布")
     expect(office.locator("#close-month")).to_have_count(0)
