@@ -91,6 +91,8 @@ class Clocks(_Strict):
     on_site_minutes: StrictInt = Field(gt=0)
     resolve_minutes: StrictInt = Field(gt=0)
     escalation_minutes: StrictInt = Field(gt=0)
+    # A complainant's direct escalation (seed 二.6): the current rung first has this long.
+    direct_escalation_wait_minutes: StrictInt = Field(ge=0)
     warn_at: list[float]
     # The default calendar of every window: "all_hours" (customers are physically waiting,
     # rules.md §3) or "business" (config/calendar.toml); a window may name its own.

@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from core.policy import Clocks
@@ -75,6 +76,15 @@ def warned_percent(started: datetime, due: datetime, fractions: list[float], now
     """The largest warning fraction already passed at ``now``, as a percentage."""
     passed = [f for f in fractions if 0 < f < 1 and started + (due - started) * f <= now]
     return round(max(passed) * 100) if passed else 0
+
+
+def direct_escalation_from(rung_since: datetime, running_dues: Iterable[datetime], wait: timedelta,
+                           now: datetime) -> datetime:
+    """From when the complainant may take the complaint one rung up (seed 二.6): at once when a
+    running clock has broken, else once the current rung has had ``wait`` since it took it."""
+    if any(due <= now for due in running_dues):
+        return now
+    return rung_since + wait
 
 
 def on_receipt(at: datetime, owner: str | None, policy: Clocks, calendar: Calendar) -> list[ClockStart]:

@@ -8,24 +8,27 @@ praise of the person complained about is dropped without a word, so the list tel
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, InvalidInput, NotFound, Refused
-from core.ladder import LADDER
+from core.glossary import RUNGS
+from core.glossary import label as label_of
 from core.org import Person, Unit, Window
-from core.timeutil import local_iso
+from core.timeutil import local_iso, local_short
 from core.validation import check_note
-from states.machine import EVENT_LABELS, STATE_LABELS, Actor, refusal
+from states.clocks import CLOCK_LABELS, RUNNING, direct_escalation_from
+from states.machine import EVENT_LABELS, OPEN_STATES, STATE_LABELS, Actor, refusal
 from states.models import CATEGORIES, Complaint, ComplaintRating
 from states.nonces import ESCALATE, AlreadyDone, checked_nonce, take_nonce
 from states.service import ComplaintService
 from states.views import lifecycle_of
 
 COMPLAINANT = Actor(id="complainant", kind="complainant")
-RUNG_LABELS = {1: "总执行 / chief executor", 2: "组长 / team leader", 3: "董事长 / chairman"}
 
 
 class TrackingService:
@@ -34,12 +37,27 @@ class TrackingService:
         self.db = complaints.db
 
     def view(self, token: str) -> dict:
+        at = self.complaints.now()
         with self.db.reading() as s:
-            return _public_view(s, _by_token(s, token))
+            c = _by_token(s, token)
+            return _public_view(s, c, self._escalation_from(c, at), at)
 
-    def escalate(self, token: str, nonce: str | None = None) -> dict:
-        """The complainant asks for the next rung; the machine decides (refused at the top).
+    def _escalation_from(self, c: Complaint, now: datetime):
+        """When the current rung took the complaint, plus the policy's fair wait (rules: clocks)."""
+        since = max((h.at for h in c.history if h.event in ("receive", "escalate")), default=c.received_at)
+        wait = timedelta(minutes=self.complaints.policy.clocks.direct_escalation_wait_minutes)
+        return direct_escalation_from(since, [k.due_at for k in c.clocks if k.state == RUNNING], wait, now)
+
+    def escalate(self, token: str, reason: str, confirmed: bool, nonce: str | None = None) -> dict:
+        """The complainant asks for the next rung, saying why and confirming: one rung, once the
+        current one had its fair wait (or a clock broke); the machine decides the rest.
         ``nonce``: the page's form (states/nonces.py); sent twice, it climbs one rung."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput("请写明升级的理由 / reason: say why you escalate")
+        check_note("reason", reason, self.complaints.note_max_chars)
+        if not confirmed:
+            raise InvalidInput("请勾选确认后再升级 / confirm: tick the box to confirm the escalation")
         at = self.complaints.now()
         nonce = checked_nonce(nonce)
         try:
@@ -47,10 +65,16 @@ class TrackingService:
                 c = _by_token(s, token)
                 if nonce is not None:
                     take_nonce(s, ESCALATE, nonce, c.id, at)
+                allowed_from = self._escalation_from(c, at)
+                if at < allowed_from:
+                    raise Refused(f"#{c.id}: 当前负责人 {_handler(s, c)['label']} 正在处理，"
+                                  f"{local_short(allowed_from)} 后（或超时后）可再升级 / the current owner "
+                                  f"is on it: escalate again from {local_short(allowed_from)} or once a "
+                                  "deadline is missed", state=c.state)
                 self.complaints._change(s, c, "escalate", COMPLAINANT,
-                                        "投诉人直接升级 / escalated by the complainant", at)
+                                        f"投诉人直接升级：{reason} / escalated by the complainant", at)
                 s.flush()
-                return _public_view(s, c)
+                return _public_view(s, c, self._escalation_from(c, at), at)
         except AlreadyDone:
             return self.view(token)
         except StaleDataError:  # a supervisor acted at the same moment
@@ -84,7 +108,7 @@ class TrackingService:
                 s.add(Praise(person_id=praise, by_id="complainant", at=at,
                              note=f"投诉 #{c.id} 满意度 {score} / satisfaction {score} on complaint #{c.id}"))
             s.flush()
-            return _public_view(s, c)
+            return _public_view(s, c, self._escalation_from(c, at), at)
 
 
 def _by_token(s: Session, token: str) -> Complaint:
@@ -103,7 +127,20 @@ def _check_praise(s: Session, c: Complaint, praise: str, score: int, satisfied_f
         raise InvalidInput(f"praise: '{praise}' is not a person of this window 不是本窗口人员")
 
 
-def _public_view(s: Session, c: Complaint) -> dict:
+def _handler(s: Session, c: Complaint) -> dict:
+    """Who handles it now, by name and position (never an id), and his nearest deadline."""
+    owner = s.get(Person, c.owner_id) if c.owner_id else None
+    position = RUNGS.get(c.level, RUNGS[0])
+    name = owner.name if owner else "—"
+    running = sorted((k for k in c.clocks if k.state == RUNNING), key=lambda k: k.due_at)
+    due = running[0] if running else None
+    return {"name": name, "position_zh": position[0], "position_en": position[1],
+            "label": f"{name}（{position[0]}）",
+            "due": local_iso(due.due_at) if due else None,
+            "due_clock": CLOCK_LABELS.get(due.name, due.name) if due else None}
+
+
+def _public_view(s: Session, c: Complaint, escalation_from: datetime, now: datetime) -> dict:
     window, unit = s.get(Window, c.window_code), s.get(Unit, c.unit_code)
     rating = s.get(ComplaintRating, c.id)
     praisable = [] if c.state != "resolved" or rating else [
@@ -121,10 +158,14 @@ def _public_view(s: Session, c: Complaint) -> dict:
         "category_label": CATEGORIES.get(c.category, c.category),
         "text": c.text,
         "level": c.level,
-        "level_label": RUNG_LABELS.get(c.level, "监督员 / supervisor"),
+        "level_label": label_of(RUNGS.get(c.level, RUNGS[0])),
+        "handler": _handler(s, c) if c.state in OPEN_STATES else None,
         "received_at": local_iso(c.received_at),
         "timeline": [_step(h) for h in c.history if h.event in EVENT_LABELS or h.event == "receive"],
-        "can_escalate": refusal(lifecycle_of(c), "escalate", COMPLAINANT) is None,
+        "can_escalate": refusal(lifecycle_of(c), "escalate", COMPLAINANT) is None and escalation_from <= now,
+        # The machine would allow it, but the current rung still has its fair wait.
+        "escalate_from": local_iso(escalation_from) if escalation_from > now
+        and refusal(lifecycle_of(c), "escalate", COMPLAINANT) is None else None,
         "can_rate": c.state == "resolved" and rating is None,
         "rating": None if rating is None else {"score": rating.score, "comment": rating.comment,
                                                "at": local_iso(rating.at)},
@@ -136,6 +177,6 @@ def _step(h) -> dict:
     """One step of the timeline: what happened and when; never who or the internal note."""
     label = "已受理 / received" if h.event == "receive" else f"{EVENT_LABELS[h.event]} / {h.event}"
     if h.event == "escalate":
-        label += f" → {RUNG_LABELS.get(h.level, LADDER.get(h.level, ''))}"
+        label += f" → {label_of(RUNGS[h.level]) if h.level in RUNGS else ''}"
     return {"event": h.event, "label": label, "state": h.to_state,
             "state_label": STATE_LABELS.get(h.to_state, h.to_state), "at": local_iso(h.at)}

@@ -117,7 +117,8 @@ async def track_escalate(token: str, request: Request):
     form = await request.form()
     if not csrf_valid(request, form):
         return _track_page(request, token, form=form, error=EXPIRED, status_code=422)
-    await run_in_threadpool(_tracking(request).escalate, token, nonce=str(form.get("nonce") or ""))
+    await run_in_threadpool(_tracking(request).escalate, token, str(form.get("reason") or ""),
+                            form.get("confirm") == "yes", nonce=str(form.get("nonce") or ""))
     return RedirectResponse(f"/t/{token}", status_code=303)
 
 

@@ -113,7 +113,8 @@ class Month:
             self.at(later(100), self.act, cid, "arrive")
             self.at(later(200), self.act, cid, "resolve")
         elif story < 0.72:  # the complainant goes straight up, then the executor handles it
-            self.at(later(10), lambda _w, token: self.tracking.escalate(token), c["tracking_token"])
+            self.at(later(35), lambda _w, token: self.tracking.escalate(token, "无人回复", True),
+                    c["tracking_token"])
             self.at(later(70), self.act, cid, "arrive")
             self.at(later(80), self.act, cid, "verify", None if known else against)
             self.at(later(90), self.act, cid, "resolve")

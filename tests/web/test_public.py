@@ -26,8 +26,9 @@ def test_the_tracking_page_hides_notes_staff_and_contact(client, runtime):
     runtime.complaints().advance(1, "verify", "chenjian", "内部备注：张三当日值班", against="zhangsan")
     page = client.get(f"/t/{token}").text
     assert "核实" in page
-    for secret in ("内部备注", "chenjian", "陈建", "zhangsan", "张三", "13800001111"):
+    for secret in ("内部备注", "chenjian", "zhangsan", "张三", "13800001111"):
         assert secret not in page
+    assert "陈建" in page  # who handles it is named with his position (issue 18), never his id
 
 
 def test_a_reload_after_intake_does_not_file_twice(client, runtime):
@@ -57,23 +58,69 @@ def test_a_form_without_the_csrf_token_is_refused(client, runtime):
     assert runtime.complaints().list() == []
 
 
-def test_the_complainant_escalates_directly(client, runtime):
-    token = file_complaint(client)
-    reply = post_form(client, f"/t/{token}", f"/t/{token}/escalate", {})
-    assert reply.status_code == 303
+def _filed_ago(runtime, minutes: int) -> str:
+    """A customer's complaint received ``minutes`` ago; its tracking token."""
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+
+    created = runtime.complaints().create(window="inv-1", source="customer", category="attitude",
+                                          text="开票员态度恶劣", at=utcnow() - timedelta(minutes=minutes),
+                                          by_team=False)
+    return created["tracking_token"]
+
+
+ESCALATE = {"reason": "半小时无人回复", "confirm": "yes"}
+
+
+def test_the_complainant_escalates_directly_with_a_reason_and_a_confirmation(client, runtime):
+    token = _filed_ago(runtime, 40)
+    page = client.get(f"/t/{token}").text
+    assert 'id="escalate-reason"' in page and 'id="escalate-confirm"' in page
+    for missing in ({}, {"reason": "  ", "confirm": "yes"}, {"reason": "没人管"}):
+        assert post_form(client, f"/t/{token}", f"/t/{token}/escalate", missing).status_code == 422
+    assert runtime.complaints().get(1)["level"] == 0
+    assert post_form(client, f"/t/{token}", f"/t/{token}/escalate", ESCALATE).status_code == 303
     c = runtime.complaints().get(1)
     assert (c["state"], c["level"], c["owner"]) == ("escalated", 1, "zhouhua")
-    assert c["history"][-1]["by"] == "complainant"
+    assert c["history"][-1]["by"] == "complainant" and "半小时无人回复" in c["history"][-1]["note"]
+    handler = re.search(r'<p id="handler">(.*?)</p>', client.get(f"/t/{token}").text).group(1)
+    assert "周华" in handler and "总执行" in handler and "zhouhua" not in handler
+    due = c["clocks"][-1]["due"]  # the new owner's escalation clock
+    assert c["clocks"][-1]["name"] == "escalation" and due[5:16].replace("T", " ") in handler
+
+
+def test_the_next_rung_comes_only_after_a_fair_wait_unless_overdue(client, runtime):
+    """Issue 18: three taps took #2 to the chairman in a minute. One rung at a time, each after
+    the policy's wait (30 min) since it took the complaint, unless a clock has broken."""
+    token = _filed_ago(runtime, 10)  # the supervisor has had 10 minutes of his 30
     page = client.get(f"/t/{token}").text
-    assert "总执行" in page
+    assert 'id="escalate"' not in page and 'id="escalate-later"' in page
+    reply = post_form(client, f"/t/{token}", f"/t/{token}/escalate", ESCALATE)
+    assert reply.status_code == 409 and runtime.complaints().get(1)["level"] == 0
+
+    late = _filed_ago(runtime, 31)  # the respond clock (30 min) has broken: at once
+    assert post_form(client, f"/t/{late}", f"/t/{late}/escalate", ESCALATE).status_code == 303
+    assert runtime.complaints().get(2)["level"] == 1
+    again = post_form(client, f"/t/{late}", f"/t/{late}/escalate", ESCALATE)  # the new rung: just now
+    assert again.status_code == 409 and runtime.complaints().get(2)["level"] == 1
+    assert 'id="escalate-later"' in client.get(f"/t/{late}").text
 
 
 def test_escalation_stops_at_the_chairman(client, runtime):
-    token = file_complaint(client)
-    for _ in range(3):
-        assert post_form(client, f"/t/{token}", f"/t/{token}/escalate", {}).status_code == 303
-    assert 'id="escalate"' not in client.get(f"/t/{token}").text
-    reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(client.get("/w/inv-1").text)})
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+
+    token = _filed_ago(runtime, 200)
+    svc = runtime.complaints()
+    for ago in (150, 100):  # the owners climb it themselves, in the past
+        svc.advance(1, "escalate", svc.get(1)["owner"], at=utcnow() - timedelta(minutes=ago))
+    assert post_form(client, f"/t/{token}", f"/t/{token}/escalate", ESCALATE).status_code == 303
+    assert svc.get(1)["level"] == 3
+    page = client.get(f"/t/{token}").text
+    assert 'id="escalate"' not in page and 'id="escalate-later"' not in page
+    reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(client.get("/w/inv-1").text), **ESCALATE})
     assert reply.status_code == 409 and "董事长" in reply.text
 
 
