@@ -48,6 +48,8 @@ app.add_typer(appeal_app, name="appeal")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
+# A replay reads its records at its own time: clocks are judged overdue at --now, not today.
+NowOpt = Annotated[str | None, typer.Option("--now", help="ISO 8601: judge the clocks at this time (default: now).")]
 # Numbers stored in INTEGER columns: out of range, click refuses them (exit 2) before the database does.
 ID_MAX = 2**31 - 1
 
@@ -173,7 +175,7 @@ def complaint_advance(
     from jiandu.render import complaint_text
     from states.incident import IncidentService, incident_requested
 
-    service = _Context().complaints()
+    service = _Context().complaints(now=_time(at))  # the answer judges its clocks at --at
     if incident_requested(event, reason, against):
         IncidentService(service).open(complaint_id, by, note, _time(at))
         data = service.get(complaint_id)
@@ -187,11 +189,12 @@ def complaint_show(
     complaint_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     as_json: JsonOpt = False,
     diagram: Annotated[bool, typer.Option("--diagram", help="Mermaid 状态图 / print the state diagram.")] = False,
+    now: NowOpt = None,
 ) -> None:
     """查看投诉 / show a complaint with its clocks and history."""
     from jiandu.render import complaint_text
 
-    data = _Context().complaints().get(complaint_id)
+    data = _Context().complaints(now=_time(now, "--now")).get(complaint_id)
     if diagram:
         from states.machine import mermaid
 
@@ -207,11 +210,12 @@ def complaint_list(
     state: Annotated[str | None, typer.Option("--state", help="按状态筛选 / filter by state")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="仅超时 / only with a clock past due")] = False,
     as_json: JsonOpt = False,
+    now: NowOpt = None,
 ) -> None:
     """投诉列表 / list complaints."""
     from jiandu.render import complaint_line
 
-    rows = _Context().complaints().list(state=state, overdue=overdue)
+    rows = _Context().complaints(now=_time(now, "--now")).list(state=state, overdue=overdue)
     _emit(rows, as_json, "\n".join(complaint_line(r) for r in rows) or "没有投诉 / no complaints")
 
 
@@ -302,9 +306,9 @@ def _month_text(d: dict) -> str:
 
 
 @month_app.command("close")
-def month_close(month: MonthArg, by: ByOpt, as_json: JsonOpt = False) -> None:
+def month_close(month: MonthArg, by: ByOpt, at: AtOpt = None, as_json: JsonOpt = False) -> None:
     """关账（草稿）/ close the month as a draft; closing again replaces the draft."""
-    data = _Context().months().close(month, by)
+    data = _Context().months().close(month, by, at=_time(at))
     _emit(data, as_json, _month_text(data))
 
 

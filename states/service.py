@@ -108,14 +108,15 @@ class ComplaintService:
                 if nonce is not None:
                     take_nonce(s, INTAKE, nonce, c.id, at)
                 s.refresh(c)
-                return self._filed(s, c)
+                return self._filed(s, c, at)
         except AlreadyDone:
             with self.db.reading() as s:
-                return self._filed(s, s.get(Complaint, complaint_of(s, INTAKE, nonce)))
+                return self._filed(s, s.get(Complaint, complaint_of(s, INTAKE, nonce)), at)
 
-    def _filed(self, s: Session, c: Complaint) -> dict:
-        """What the intake answers: the complaint, with the complainant's tracking token."""
-        data = complaint_dict(c, _names(s, c), self.now(), private=True)
+    def _filed(self, s: Session, c: Complaint, at: datetime) -> dict:
+        """What the intake answers: the complaint, with the complainant's tracking token; its
+        clocks judged at the intake's own time (a replay's --at)."""
+        data = complaint_dict(c, _names(s, c), at, private=True)
         data["tracking_token"] = c.tracking_token
         return data
 
@@ -181,7 +182,7 @@ class ComplaintService:
                     event_id = s.scalar(select(func.max(ComplaintEvent.id)).where(ComplaintEvent.complaint_id == c.id))
                     add_photo(s, c.id, event_id, who.id, at, *photo)
                 # No refresh: _change put its history row and clocks into c's collections.
-                return self._full(s, c)
+                return self._full(s, c, at)  # clocks judged at the change's own time (a replay's --at)
         except StaleDataError:
             raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
                            "请刷新后重试 / reload and try again") from None
@@ -241,8 +242,8 @@ class ComplaintService:
         with self.db.reading() as s:
             return self._full(s, _complaint(s, complaint_id))
 
-    def _full(self, s: Session, c: Complaint) -> dict:
-        data = complaint_dict(c, _names(s, c), self.now(), private=True)
+    def _full(self, s: Session, c: Complaint, at: datetime | None = None) -> dict:
+        data = complaint_dict(c, _names(s, c), at or self.now(), private=True)
         data["photos"] = photo_list(s, c.id)
         return data
 

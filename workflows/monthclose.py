@@ -67,10 +67,12 @@ class MonthCloseService:
 
     # ---- close and publish ---------------------------------------------------------------
 
-    def close(self, month: str, by: str, *, scheduled: bool = False) -> dict:
+    def close(self, month: str, by: str, *, scheduled: bool = False, at: datetime | None = None) -> dict:
         """A draft; ``scheduled`` (the month-close flow only) closes as 'system' and answers with
-        the figures but not the people's lines (they are in the ledger; the flow reports a summary)."""
+        the figures but not the people's lines (they are in the ledger; the flow reports a summary).
+        ``at``: the time of the close (a replay's own time), else now."""
         month_bounds(month)  # refuses a malformed month
+        now = as_utc(at) if at else self.now()
         with self.db.transaction() as s:
             if not (scheduled and by == SCHEDULE_ACTOR):  # the schedule drafts; a person publishes
                 _require_role(s, by, "president_office", "close a month 关账")
@@ -84,7 +86,6 @@ class MonthCloseService:
                 scored = score_month(facts, self.policy)
                 # The schedule's close only reports a summary: it never builds the lines as JSON.
                 result = result_to_json(scored, lines=not scheduled)
-                now = self.now()
                 if row is None:
                     row = MonthClose(month=month, drafts=0)
                     s.add(row)
@@ -123,6 +124,9 @@ class MonthCloseService:
                 raise Refused(f"{month} is already published ({local_iso(row.published_at)[:16]}) "
                               "该月已公布，不可重复公布; correct it with an adjustment in an open month",
                               state=PUBLISHED)
+            if now < row.closed_at:  # a replay's records read in order: closed, then published
+                raise InvalidInput(f"--at: {local_iso(now)} is before the draft closed at "
+                                   f"{local_iso(row.closed_at)} 公布时间早于关账时间")
             facts_now = facts_to_json(read_month_facts(s, month))
             if digest(facts_now) != row.facts_digest or row.policy_version != self.policy.version:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "

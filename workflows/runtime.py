@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 from core.db import Database
@@ -44,15 +45,17 @@ class Runtime:
 
         return OutboxNotifier(self.settings, self.policy)
 
-    def complaints(self):
+    def complaints(self, now: datetime | None = None):
         """The complaint service, telling the outbox of every change (same transaction).
 
-        The notifier is imported on the first change only: reads stay quick.
+        The notifier is imported on the first change only: reads stay quick. ``now``: a replay's
+        own time (``--now``), at which clocks are judged; else the clock on the wall.
         """
         from states.service import ComplaintService
 
+        kwargs = {} if now is None else {"now": lambda: now}
         return ComplaintService(self.db, self.policy, listener=lambda s, event: self.notifier(s, event),
-                                note_max_chars=self.settings.note_max_chars)
+                                note_max_chars=self.settings.note_max_chars, **kwargs)
 
     def accounts(self):
         """Staff accounts with the settings' throttle and argon2 cost."""
