@@ -1,7 +1,7 @@
 """The escalation ladder (rules.md §3) and the supervision team's roles. Pure data: the state
 machines import it, so it imports nothing.
 
-Level 0 is the supervisor a complaint was assigned to; then 总执行 → 组长(总协调) → 董事长.
+Level 0 is the supervisor a complaint was assigned to; then 总执行 → 组长（总协调） → 董事长.
 """
 
 from __future__ import annotations

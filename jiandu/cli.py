@@ -399,9 +399,10 @@ def board(window: Annotated[str | None, typer.Argument(
     from core.orgservice import org_snapshot
     from notifications.board import render_board_html, render_boards_html
 
-    org = org_snapshot(_Context().db)
+    ctx = _Context()
+    org, public_url = org_snapshot(ctx.db), ctx.settings.public_url
     try:
-        html = render_board_html(org, window) if window else render_boards_html(org)
+        html = render_board_html(org, window, public_url) if window else render_boards_html(org, public_url)
     except KeyError as exc:
         raise NotFound(f"WINDOW: {exc.args[0] if exc.args else window}") from None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.glossary import ROLES, label
 from states.clocks import CLOCK_LABELS
 from states.machine import STATE_LABELS, history_label
 
@@ -51,10 +52,10 @@ def org_text(d: dict) -> str:
         return f"{names.get(pid, pid)}({pid})" if pid else "—"
 
     out = ["监督小组 supervision team:",
-           f"  组长/总协调 coordinator: {who(d['team']['coordinator'])} · "
-           f"总执行 executor: {who(d['team']['executor'])} · 董事长 chairman: {who(d['team']['chairman'])}",
-           f"  总裁办 president's office: {', '.join(who(p) for p in d['team']['president_office'])}",
-           f"  监督员 supervisors: {', '.join(who(p) for p in d['team']['supervisors'])}",
+           "  " + " · ".join(f"{label(ROLES[key], ' ')}: {who(d['team'][key])}"
+                            for key in ("coordinator", "executor", "chairman")),
+           f"  {label(ROLES['president_office'], ' ')}: {', '.join(who(p) for p in d['team']['president_office'])}",
+           f"  {label(ROLES['supervisor'], ' ')}: {', '.join(who(p) for p in d['team']['supervisors'])}",
            "单位 units:"]
     for u in d["units"]:
         staff = [p for p in d["people"] if p["unit"] == u["code"] and "staff" in p["roles"]]

@@ -2,18 +2,18 @@
 
 Rendered from the organisation snapshot (``jiandu org show --json``) only: the
 window, its unit, its position and the position's commitments, verbatim and in
-their order.
+their order, and the window's complaint QR code (``public_url``/w/CODE).
 """
 
 from __future__ import annotations
 
-from notifications.pages import render
+from markupsafe import Markup
 
-TEAM_CONTACTS = (  # who a dissatisfied customer may turn to (seed 二.6), as published on the board
-    ("executor", "总执行", "chief executor"),
-    ("coordinator", "组长（总协调）", "team leader"),
-    ("chairman", "董事长", "chairman"),
-)
+from core.glossary import ROLES
+from notifications.pages import render
+from notifications.qr import active_windows, intake_url, qr_svg
+
+TEAM_CONTACTS = ("executor", "coordinator", "chairman")  # whom a dissatisfied customer may turn to (seed 二.6)
 
 
 def _people(org: dict) -> dict[str, str]:
@@ -23,48 +23,46 @@ def _people(org: dict) -> dict[str, str]:
 def _contacts(org: dict) -> list[dict]:
     team, names = org.get("team") or {}, _people(org)
     return [
-        {"role_zh": zh, "role_en": en, "name": names.get(team[key], team[key])}
-        for key, zh, en in TEAM_CONTACTS
+        {"role_zh": ROLES[key][0], "role_en": ROLES[key][1], "name": names.get(team[key], team[key])}
+        for key in TEAM_CONTACTS
         if isinstance(team.get(key), str) and team[key]
     ]
 
 
-def _board(org: dict, unit: dict, window: dict) -> dict:
+def _board(org: dict, unit: dict, window: dict, public_url: str) -> dict:
     positions = org.get("positions") or {}
     code = window.get("position")
     if code not in positions:
         raise KeyError(f"window {window['code']!r}: position {code!r} not in the organisation 岗位不存在")
     position = positions[code]
+    url = intake_url(public_url, str(window["code"]))
     return {
         "code": str(window["code"]),
         "window": str(window.get("name") or window["code"]),
         "unit": str(unit.get("name") or unit["code"]),
         "position": str(position.get("name") or code),
         "commitments": [str(c) for c in position.get("commitments") or []],
+        # The window's own complaint QR code (扫码投诉), as on the QR sheet; segno escapes its text.
+        "qr_url": url,
+        "qr": Markup(qr_svg(url)),
     }
 
 
-def board_view(org: dict, window_code: str) -> dict:
+def board_view(org: dict, window_code: str, public_url: str) -> dict:
     """The board of one window (active or not: asked for by name, it is shown)."""
     for unit in org.get("units") or []:
         for window in unit.get("windows") or []:
             if window.get("code") == window_code:
-                return _board(org, unit, window)
+                return _board(org, unit, window, public_url)
     raise KeyError(f"window {window_code!r} not in the organisation 窗口不存在")
 
 
-def render_board_html(org: dict, window_code: str) -> str:
+def render_board_html(org: dict, window_code: str, public_url: str) -> str:
     """The commitment board of one window as a one-page A4 HTML document; KeyError if unknown."""
-    return render("board.html.j2", boards=[board_view(org, window_code)], contacts=_contacts(org))
+    return render("board.html.j2", boards=[board_view(org, window_code, public_url)], contacts=_contacts(org))
 
 
-def render_boards_html(org: dict) -> str:
+def render_boards_html(org: dict, public_url: str) -> str:
     """The boards of all windows of active units, one per printed page, in the org's order."""
-    boards = [
-        _board(org, unit, window)
-        for unit in org.get("units") or []
-        if unit.get("active", True)
-        for window in unit.get("windows") or []
-        if window.get("active", True)
-    ]
+    boards = [_board(org, unit, window, public_url) for unit, window in active_windows(org)]
     return render("board.html.j2", boards=boards, contacts=_contacts(org))

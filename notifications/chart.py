@@ -23,9 +23,10 @@ BAR_COLOUR = "#c0392b"
 
 
 def ranked_units(result: dict) -> list[str]:
-    """Unit codes of the result, worst first (rank 1), unranked ones last by code."""
+    """Codes of the ranked units, worst first (rank 1); a unit without a service window has no
+    rank and is left out (its people's record is the supervision team's table, rules.md §5)."""
     units = result.get("units") or {}
-    return sorted(units, key=lambda u: (units[u].get("rank") is None, units[u].get("rank") or 0, u))
+    return sorted((u for u in units if units[u].get("rank") is not None), key=lambda u: (units[u]["rank"], u))
 
 
 def star_label(result: dict, unit: str, names: NameBook) -> str:

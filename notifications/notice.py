@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.glossary import CRITICISM, ROLES, label
 from core.workbook import Sheet, workbook_bytes
 from notifications.chart import number_text, ranked_units, svg_data_uri, units_chart_svg
 from notifications.pages import NameBook, render
@@ -25,7 +26,7 @@ RULES = {
     "complaint.supervisor": "主管连带 Supervisor's joint penalty",
     "complaint.leader": "领导连带 Leader's joint penalty",
     "inactivity": "监管不作为 Supervisor inactivity",
-    "criticism": "批评教育 Criticism",
+    "criticism": label(CRITICISM, " "),
     "worst.fine": "服务最差罚款 Worst-rated fine",
     "dismissal": "建议辞退 Dismissal recommended",
     "star.reward": "服务明星奖励 Star reward",
@@ -35,15 +36,12 @@ FLAGS = (  # (result field, label), in the order they are printed
     ("star", "服务明星 Star"),
     ("worst", "服务最差 Worst"),
     ("dismissal_recommended", "建议辞退 Dismissal recommended"),
-    ("criticism", "批评教育 Criticism"),
+    ("criticism", label(CRITICISM, " ")),
 )
-TEAM_ROLES = (  # org["team"] key, label; the first one a person holds is shown
-    ("coordinator", "总协调（组长） Coordinator"),
-    ("executor", "总执行 Chief executor"),
-    ("chairman", "董事长 Chairman"),
-    ("president_office", "总裁办 President's office"),
-    ("supervisors", "监督员 Supervisor"),
-)
+TEAM_ROLES = tuple(  # org["team"] key, label; the first one a person holds is shown
+    (key, label(ROLES[role], " ")) for key, role in (
+        ("coordinator", "coordinator"), ("executor", "executor"), ("chairman", "chairman"),
+        ("president_office", "president_office"), ("supervisors", "supervisor")))
 
 
 # --- the view: only whitelisted, publishable fields ---------------------------------------
@@ -97,10 +95,10 @@ def _people_order(result: dict, names: NameBook) -> list[str]:
 
 def _team_role(org: dict, pid: str) -> str:
     team = org.get("team") or {}
-    for key, label in TEAM_ROLES:
+    for key, role in TEAM_ROLES:
         held = team.get(key)
         if held == pid or (isinstance(held, list) and pid in held):
-            return label
+            return role
     return ""
 
 
@@ -175,6 +173,8 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
 
     kept_by_unit: dict[str, int] = {}
     team_rows = None
+    if team_record is None:  # the month's own record of the supervision team (the engine's result)
+        team_record = result.get("team")
     if team_record is not None:
         team_rows = []
         for pid in sorted(team_record, key=lambda q: (-int(team_record[q].get("missed") or 0), q)):

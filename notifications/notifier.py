@@ -12,6 +12,7 @@ from functools import cache, partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.glossary import RUNGS
 from core.ladder import LADDER
 from core.org import Person, Unit, Window, names_of, with_role
 from core.policy import Policy
@@ -22,9 +23,6 @@ from notifications.outbox import enqueue
 from states.clocks import CLOCK_LABELS
 from states.events import ClockBreach, ClockWarning, ComplaintChange, IncidentStep
 from states.models import CATEGORIES, SOURCES, Complaint
-
-RUNG_LABELS = {0: ("监督员", "supervisor"), 1: ("总执行", "chief executor"),
-               2: ("小组组长", "team leader"), 3: ("董事长", "chairman")}
 
 
 class OutboxNotifier:
@@ -117,7 +115,7 @@ class OutboxNotifier:
     def _context(self, s: Session, ch: ComplaintChange) -> dict:
         names = names_of(s, (ch.old_owner, ch.new_owner, ch.against))
         window = s.get(Window, ch.window)
-        rung_zh, rung_en = RUNG_LABELS.get(ch.level, (LADDER.get(ch.level, "?"), "?"))
+        rung_zh, rung_en = RUNGS.get(ch.level, (LADDER.get(ch.level, "?"), "?"))
         return {
             "c": {"id": ch.complaint_id, "window": ch.window, "level": ch.level,
                   "source": ch.source, "category": ch.category},

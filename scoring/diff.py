@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from core.glossary import CRITICISM, label
+
 # Per person, the figures a re-close may move; compared in this order.
 PERSON_FIELDS = ("deductions", "score", "reward", "fine", "criticism", "worst", "dismissal_recommended", "star")
 FIELD_LABELS = {
     "deductions": "扣分 / points deducted", "score": "得分 / score", "reward": "奖励 / reward",
-    "fine": "罚款 / fine", "criticism": "通报批评 / criticism", "worst": "最差评价 / worst rated",
+    "fine": "罚款 / fine", "criticism": label(CRITICISM), "worst": "最差评价 / worst rated",
     "dismissal_recommended": "建议辞退 / dismissal recommended", "star": "服务明星 / service star",
     "star_person": "服务明星 / service star",
 }

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from core.memory import without_cyclic_gc
 from core.org import Person as PersonRow
-from core.org import Unit
+from core.org import Unit, Window
 from core.timeutil import BUSINESS_TZ, month_bounds
 from scoring.facts_json import FactsError, check_people
 from scoring.model import Adjustment, Breach, Complaint, MonthFacts, Person
 from scoring.models import Adjustment as AdjustmentRow
 from scoring.models import MonthOutcome, Praise, StarNomination
 from states.appeal_models import broken_reviews
-from states.clocks import BROKEN
+from states.clocks import BROKEN, STOPPED
 from states.models import Clock
 from states.models import Complaint as ComplaintRow
 from states.spotcheck_models import missed_checks
@@ -49,7 +49,8 @@ def _read_month_facts(s: Session, month: str) -> MonthFacts:
     # Anyone the month's facts name, even if he has left since (the facts must parse back).
     referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
                   | {a.person for a in adjustments} | set(praise) | set(nominations.values()))
-    people = _people(s, referenced)
+    kept = _kept(s, start, end)
+    people = _people(s, referenced | set(kept))
     try:  # a clock's owner is a bare id (no foreign key): one naming nobody would score a ghost
         check_people({p.id for p in people}, breaches, adjustments)
     except FactsError as exc:
@@ -65,7 +66,18 @@ def _read_month_facts(s: Session, month: str) -> MonthFacts:
         nominations=nominations,
         star_history=_history(s, month, MonthOutcome.star_unit.is_not(None)),
         worst_history=_history(s, month, MonthOutcome.worst.is_(True)),
+        window_units=tuple(s.scalars(select(Window.unit_code).where(Window.active).distinct()
+                                     .order_by(Window.unit_code))),
+        kept=kept,
     )
+
+
+def _kept(s: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Complaint clocks stopped in time in the month, per owner (a replaced clock counts for nobody)."""
+    return dict(s.execute(select(Clock.owner_id, func.count())
+                          .where(Clock.state == STOPPED, Clock.ended_at >= start, Clock.ended_at < end,
+                                 Clock.owner_id.is_not(None))
+                          .group_by(Clock.owner_id).order_by(Clock.owner_id)).all())
 
 
 PEOPLE_PER_QUERY = 10_000

@@ -34,6 +34,7 @@ SOURCES = frozenset(get_args(Source))
 CATEGORIES = frozenset(BasePoints.model_fields)
 TOP_KEYS = (
     "month", "people", "complaints", "breaches", "praise", "nominations", "history", "adjustments",
+    "window_units", "kept",
 )
 HISTORY_KEYS = ("stars", "worst")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -140,11 +141,11 @@ def parse_facts(data: Any) -> MonthFacts:
     adjustments = _adjustments(_list(data.get("adjustments"), "adjustments"))
     check_people(by_id, breaches, adjustments)
 
-    praise = {}
-    for pid, value in _object(data.get("praise"), "praise").items():
-        if pid not in by_id:
-            raise _fail(f"praise.{_key(pid)}", "unknown person 未知人员")
-        praise[pid] = _int(value, f"praise.{_key(pid)}", minimum=0)
+    praise = _counts(data, "praise", by_id)
+    kept = _counts(data, "kept", by_id)
+    window_units: set[str] = set()
+    for i, unit in enumerate(_list(data.get("window_units"), "window_units")):
+        _unique(window_units, _text(unit, f"window_units[{i}]"), f"window_units[{i}]")
 
     units = {p.unit for p in people if p.unit is not None}
     nominations: dict[str, str | None] = {}
@@ -171,6 +172,8 @@ def parse_facts(data: Any) -> MonthFacts:
         nominations=nominations,
         star_history=_history(history.get("stars"), "history.stars"),
         worst_history=_history(history.get("worst"), "history.worst"),
+        window_units=tuple(sorted(window_units)),
+        kept=kept,
     )
 
 
@@ -183,6 +186,16 @@ def check_people(people: dict[str, Person] | set[str], breaches, adjustments) ->
     for i, a in enumerate(adjustments):
         if a.person not in people:
             raise _fail(f"adjustments[{i}].person", f"unknown person {a.person!r} 未知人员 ({_key(a.corrects)})")
+
+
+def _counts(data: dict, key: str, by_id: dict) -> dict[str, int]:
+    """A person → count object (praise, deadlines kept) naming only people of the facts."""
+    counts = {}
+    for pid, value in _object(data.get(key), key).items():
+        if pid not in by_id:
+            raise _fail(f"{key}.{_key(pid)}", "unknown person 未知人员")
+        counts[pid] = _int(value, f"{key}.{_key(pid)}", minimum=0)
+    return counts
 
 
 def _people(items: list) -> list[Person]:
@@ -322,6 +335,8 @@ def facts_to_json(facts: MonthFacts) -> dict:
             for b in facts.breaches
         ],
         "praise": dict(facts.praise),
+        "kept": dict(facts.kept),
+        "window_units": list(facts.window_units),
         "nominations": dict(facts.nominations),
         "history": {
             "stars": {pid: list(months) for pid, months in facts.star_history.items()},
@@ -402,6 +417,7 @@ def result_to_json(result: MonthResult, *, lines: bool = True) -> dict:
             }
             for unit, u in result.units.items()
         },
+        "team": {pid: {"kept": t.kept, "missed": t.missed} for pid, t in result.team.items()},
     }
 
 

@@ -67,6 +67,10 @@ class MonthFacts:
     nominations: Mapping[str, str | None] = field(default_factory=dict)  # unit -> person
     star_history: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # person -> months
     worst_history: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The units that own service windows: only they are ranked (rules.md §5). Empty: every unit.
+    window_units: tuple[str, ...] = ()
+    # Deadlines each person kept in the month (clocks he owned, stopped in time): the team's record.
+    kept: Mapping[str, int] = field(default_factory=dict)
 
 
 class Line(NamedTuple):
@@ -143,12 +147,21 @@ class UnitResult:
     complaints: int
     breaches: int  # deadlines missed by people of the unit
     deductions: int
-    rank: int  # 1 = worst
+    rank: int | None  # 1 = worst; None: no service window, not ranked
 
     @property
     def per_head(self) -> float:
         """Deductions per head, the first key of the ranking (2 decimals, for display)."""
         return round(self.deductions / self.people, 2) if self.people else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRecord:
+    """A supervision-team member's own record of the month (rules.md §5): deadlines kept, missed."""
+
+    person: str
+    kept: int
+    missed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +171,4 @@ class MonthResult:
     people: Mapping[str, PersonResult]
     stars: Mapping[str, StarResult]
     units: Mapping[str, UnitResult]
+    team: Mapping[str, TeamRecord] = field(default_factory=dict)

@@ -16,9 +16,11 @@ from operator import attrgetter
 from core.memory import without_cyclic_gc
 from core.policy import Policy
 from scoring import rules
-from scoring.model import Line, MonthFacts, MonthResult, PersonResult, StarResult, UnitResult
+from scoring.model import Line, MonthFacts, MonthResult, PersonResult, StarResult, TeamRecord, UnitResult
 from scoring.wording import ordinal
 
+# Who owns complaint clocks (rules.md §3): the supervision team, whose own record is published.
+TEAM_ROLES = frozenset({"supervisor", "executor", "coordinator", "chairman"})
 PERSON, SUPERVISOR, LEADER = (
     rules.COMPLAINT_PERSON, rules.COMPLAINT_SUPERVISOR, rules.COMPLAINT_LEADER
 )
@@ -161,6 +163,7 @@ def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
         people=results,
         stars=stars,
         units=_units(facts, rates, results, tallies),
+        team=_team(facts, tallies),
     )
 
 
@@ -249,11 +252,21 @@ def _units(facts, rates, results, tallies) -> dict[str, UnitResult]:
         t[2] += r.complaints
         t[3] += tallies[p.id].breaches
         t[4] += r.deductions
+    # Only units with service windows are ranked (rules.md §5): the president's office, whose
+    # people own clocks as the supervision team, has its record in the team's own table.
+    ranked = [u for u in tally if not facts.window_units or u in facts.window_units]
     order = sorted(
-        tally, key=lambda u: rules.unit_rank_key(u, tally[u][4], tally[u][0], *tally[u][2:4])
+        ranked, key=lambda u: rules.unit_rank_key(u, tally[u][4], tally[u][0], *tally[u][2:4])
     )
     rank = {unit: i for i, unit in enumerate(order, start=1)}
     return {
-        unit: UnitResult(unit, t[0], t[1], t[2], t[3], t[4], rank[unit])
+        unit: UnitResult(unit, t[0], t[1], t[2], t[3], t[4], rank.get(unit))
         for unit, t in sorted(tally.items())
     }
+
+
+def _team(facts, tallies) -> dict[str, TeamRecord]:
+    """Every clock owner of the supervision team: deadlines kept and missed this month."""
+    members = {p.id for p in facts.people if TEAM_ROLES.intersection(p.roles)}
+    return {pid: TeamRecord(pid, facts.kept.get(pid, 0), tallies[pid].breaches if pid in tallies else 0)
+            for pid in sorted(members)}

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from core.glossary import CRITICISM as CRITICISM_WORDS
 from core.policy import Policy
 from core.timeutil import month_shift
 from scoring.model import Adjustment, Breach, Complaint, Line
@@ -176,8 +177,8 @@ def criticism(c: Complaint) -> Line:
         0,
         0,
         c.id,
-        f"{when} 本月第一次{src_zh}：批评教育，指出不足，要求改进（不扣分）",
-        f"{when} first {src_en} of the month: criticism and education notice (no points)",
+        f"{when} 本月第一次{src_zh}：{CRITICISM_WORDS[0]}，指出不足，要求改进（批评教育本身不另扣分）",
+        f"{when} first {src_en} of the month: {CRITICISM_WORDS[1]} (the notice itself adds no points)",
         c.verified_at,
     )
 

@@ -92,7 +92,7 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
             when = start + timedelta(days=3 + 5 * d, hours=10)
             months.praise(person, "baihong", "客户表扬 praised by a customer", when)
     months.nominate(month, "gate", "linba", "baihong")
-    draft = months.close(month, "wuqing")
+    draft = months.close(month, "wuqing", at=day + timedelta(hours=9))  # the replay's own time:
     published = months.publish(month, "wuqing", at=day + timedelta(hours=10))  # the 1st of next month
     delivered = dispatch(rt.db, settings, datetime.now(BUSINESS_TZ))
     rt.db.dispose()

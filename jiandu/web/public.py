@@ -149,7 +149,8 @@ def board(code: str, request: Request):
     from notifications.board import render_board_html
 
     try:
-        return HTMLResponse(render_board_html(org_snapshot(_runtime(request).db), code))
+        return HTMLResponse(render_board_html(org_snapshot(_runtime(request).db), code,
+                                              _runtime(request).settings.public_url))
     except KeyError:
         raise NotFound(f"window '{code}': unknown 未知窗口") from None
 

@@ -16,16 +16,12 @@ from pathlib import Path
 from fastapi import Request
 
 from core.errors import Forbidden
+from core.glossary import ROLES
 from core.ladder import TEAM_ROLES
 from core.org import Person, rung_of, units_headed_by
 from core.private import private_dir
 
-ROLE_LABELS = {
-    "supervisor": ("监督员", "supervisor"), "executor": ("总执行", "chief executor"),
-    "coordinator": ("组长(总协调)", "team leader"), "chairman": ("董事长", "chairman"),
-    "president_office": ("总裁办", "president's office"), "leader": ("主管集团领导", "group leader"),
-    "staff": ("窗口员工", "window staff"),
-}
+ROLE_LABELS = ROLES  # the glossary's words (core/glossary.py)
 
 
 class NotLoggedIn(Exception):

@@ -34,7 +34,7 @@ def october(rt):
     c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=at("2026-10-12T09:00"))
     svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=at("2026-10-12T09:10"))
     months = rt.months()
-    months.close("2026-10", "wuqing")
+    months.close("2026-10", "wuqing", at=at("2026-11-02T08:30"))
     months.publish("2026-10", "wuqing", at=at("2026-11-02T09:00"))
     line = next(ln for ln in rt.appeals().lines("zhangsan") if ln["rule"].startswith("complaint"))
     return {"complaint": c, "line": line}

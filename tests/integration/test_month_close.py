@@ -44,7 +44,7 @@ def replay_november(cli):
 def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
     late = replay_november(cli)
     assert "only president_office" in cli("month", "close", "2026-11", "--by", "lizhu", expect=2)
-    draft = cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    draft = cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     assert draft["status"] == "draft" and draft["policy_version"] == policy.version
 
     # The ledger equals the engine's own result for the same facts.
@@ -64,7 +64,7 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
     assert draft["stars"]["invoicing"]["person"] == "xiaowang"
     assert (tmp_path / "notices" / "2026-11" / "notice-draft.html").exists()
 
-    again = cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    again = cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     assert again["drafts"] == 2
     assert draft["changes_since_previous_draft"] == [] and again["changes_since_previous_draft"] == []
     assert {k: v for k, v in again.items() if k not in STATUS_KEYS} == engine
@@ -99,7 +99,7 @@ def test_a_month_from_intake_to_publish(cli, db_url, policy, tmp_path):
 
 def test_the_next_month_sees_the_published_history(cli):
     replay_november(cli)
-    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
     cli("praise", "xiaowang", "--by", "lizhu", "--at", "2026-12-03T12:00", "--json")
     cli("month", "adjust", "2026-12", "zhangsan", "--points", "-5", "--corrects", "2026-11/1",
@@ -116,13 +116,13 @@ def test_the_next_month_sees_the_published_history(cli):
 
 def test_publish_refuses_a_stale_draft(cli):
     replay_november(cli)
-    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     c = cli("complaint", "new", "--window", "gate-1", "--source", "customer", "--category", "attitude",
             "--text", "x", "--against", "guoqi", "--at", "2026-11-25T09:00", "--json")
     cli("complaint", "advance", str(c["id"]), "verify", "--by", c["owner"], "--at", "2026-11-25T09:10", "--json")
     publish = ("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00")
     assert "changed since the draft" in cli(*publish, expect=2)
-    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     assert cli(*publish, "--json")["status"] == "published"
 
 

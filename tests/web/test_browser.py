@@ -127,15 +127,26 @@ def test_a_customer_files_on_a_phone_follows_the_link_and_escalates(live_server,
     expect(page.locator("#complaint-number")).to_have_count(0)  # the first-visit banner is gone
     expect(page.locator("#complaint-text")).to_have_text("开票员态度恶劣，排队四十分钟无人理会")
     expect(page.locator("ol.timeline li").first).to_contain_text("受理")
-    level = page.locator("p.muted", has_text="当前处理层级")
-    expect(level).to_contain_text("监督员")
+    handler = page.locator("#handler")
+    expect(handler).to_contain_text("监督员")
+    expect(page.locator("#escalate")).to_have_count(0)  # the supervisor first has his fair wait
+    expect(page.locator("#escalate-later")).to_be_visible()
 
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+
+    waited = runtime.complaints().create(window="inv-1", source="customer", category="attitude", text="无人理会",
+                                         at=utcnow() - timedelta(minutes=40), by_team=False)
+    page.goto(f"{live_server}/t/{waited['tracking_token']}")
+    page.locator("#escalate-reason").fill("四十分钟无人回复")
+    page.locator("#escalate-confirm").check()
     page.locator("#escalate").click()
-    expect(level).to_contain_text("总执行")
+    expect(handler).to_contain_text("总执行")
     expect(page.locator("h1 .state")).to_have_text("已升级")
     expect(page.locator("ol.timeline li")).to_have_count(2)
     assert _too_wide(page) == []
-    c = runtime.complaints().get(1)
+    c = runtime.complaints().get(waited["id"])
     assert (c["state"], c["level"], c["owner"]) == ("escalated", 1, "zhouhua")
     assert c["history"][-1]["by"] == "complainant"
 
@@ -397,3 +408,32 @@ def test_a_supervisor_reports_an_incident_the_steps_are_done_in_order_and_it_res
     expect(rows.nth(0)).to_contain_text("已逾期")  # 周华's step, missed: on his record
     expect(rows.nth(1)).to_contain_text("白宏")  # the next rung owns what is left
     expect(executor.locator("form[data-incident]")).to_have_count(0)  # no longer his
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_the_public_notice_and_a_board_fit_a_phone(live_server, runtime, new_page):
+    """Issue 18: the published notice was 573 px wide on a 390 px phone; boards carry their QR code."""
+    from core.timeutil import month_bounds
+
+    month = last_month()
+    start, _ = month_bounds(month)
+    svc = runtime.complaints()
+    for day in (3, 10):  # 张三 twice: worst, fined, two lines with long reasons
+        c = svc.create(window="inv-1", source="customer", category="dispute", text="争吵",
+                       at=start + timedelta(days=day))
+        svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=start + timedelta(days=day, minutes=10))
+    runtime.months().close(month, "wuqing")
+    runtime.months().publish(month, "wuqing")
+
+    page = new_page(**PHONE)
+    page.goto(f"{live_server}/notices/{month}")
+    _expect()(page.locator("#people")).to_contain_text("张三")
+    assert _page_width(page) <= PHONE["viewport"]["width"], _too_wide(page)
+
+    page.goto(f"{live_server}/boards/inv-1")
+    assert page.locator("article.board svg.qr").count() == 1
+    assert page.locator("article.board .qr .url").inner_text() == f"{live_server}/w/inv-1"
+    assert _page_width(page) <= PHONE["viewport"]["width"], _too_wide(page)
