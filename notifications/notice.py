@@ -273,7 +273,7 @@ def render_notice_html(
 PEOPLE_HEADERS = (
     "编号 ID", "姓名 Name", "单位 Unit", "投诉 Complaints", "扣分 Deductions", "得分 Score",
     "奖励(元) Reward (yuan)", "罚款(元) Fine (yuan)", "服务明星 Star", "服务最差 Worst",
-    "累计最差 Times worst", "建议辞退 Dismissal recommended", "批评教育 Criticism",
+    "累计最差 Times worst", "建议辞退 Dismissal recommended", label(CRITICISM, " "),
 )
 LINE_HEADERS = (
     "编号 ID", "姓名 Name", "单位 Unit", "时间 Time", "规则 Rule", "规则名称 Rule name", "扣分 Points",
