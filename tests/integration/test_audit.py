@@ -247,7 +247,8 @@ def test_a_value_changed_behind_the_services_back_is_reported_exactly(small_mont
     _sql(org_db, "UPDATE complaint_clock SET state = 'stopped' WHERE complaint_id = :id AND name = 'respond'",
          id=cid)
     whats = [d["what"] for d in audit.replay(MONTH)["differences"]]
-    assert whats == [f"complaint #{cid} clock 1 (respond) state"]  # the facts replayed: ledger still right
+    # The facts replayed: the ledger still right; the team's record counts one more deadline kept.
+    assert whats == [f"complaint #{cid} clock 1 (respond) state", f"month {MONTH} team.{owner}.kept"]
     _sql(org_db, "UPDATE complaint_clock SET state = 'broken' WHERE complaint_id = :id AND name = 'respond'",
          id=cid)
     assert audit_cli("--month", MONTH)[0] == 0

@@ -162,7 +162,7 @@ def test_the_published_workbook_holds_names_as_text_never_formulas(cli, tmp_path
     org.write_text(text, encoding="utf-8")
     cli("org", "load", str(org), "--json")
     replay_november(cli)
-    cli("month", "close", "2026-11", "--by", "wuqing", "--json")
+    cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     cli("month", "publish", "2026-11", "--by", "wuqing", "--at", "2026-12-01T10:00", "--json")
     wb = load_workbook(io.BytesIO((tmp_path / "notices" / "2026-11" / "notice.xlsx").read_bytes()))
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
