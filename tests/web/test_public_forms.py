@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from tests.web.conftest import csrf_of, file_complaint
-from tests.web.test_public import _resolve
+from tests.web.test_public import ESCALATE, _filed_ago, _resolve
 
 pytestmark = pytest.mark.db
 EXPIRED = "请重新提交"
@@ -59,12 +59,13 @@ def test_an_expired_rating_form_keeps_the_comment(client, runtime):
 
 
 def test_an_expired_escalate_form_is_shown_again_and_climbs_nothing(client, runtime):
-    token = file_complaint(client)
+    token = _filed_ago(runtime, 40)  # its supervisor had his fair wait: the page offers to escalate
     page = client.get(f"/t/{token}").text
     client.cookies.clear()
-    reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(page), "nonce": _hidden(page, "nonce")},
-                        follow_redirects=False)
+    reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(page), "nonce": _hidden(page, "nonce"),
+                                                      **ESCALATE}, follow_redirects=False)
     assert reply.status_code == 422 and EXPIRED in reply.text and 'id="escalate"' in reply.text
+    assert ESCALATE["reason"] in reply.text  # the customer's words kept
     assert runtime.complaints().get(1)["level"] == 0
 
 
@@ -85,15 +86,16 @@ def test_one_intake_form_sent_twice_with_one_cookie_files_once(app, runtime):
 
 
 def test_one_escalate_form_sent_twice_climbs_one_rung(client, runtime):
-    token = file_complaint(client)
+    token = _filed_ago(runtime, 40)
     page = client.get(f"/t/{token}").text
-    data = {"csrf": csrf_of(page), "nonce": _hidden(page, "nonce")}
+    data = {"csrf": csrf_of(page), "nonce": _hidden(page, "nonce"), **ESCALATE}
     for _ in range(2):
         assert client.post(f"/t/{token}/escalate", data=data, follow_redirects=False).status_code == 303
     assert runtime.complaints().get(1)["level"] == 1
-    fresh = client.get(f"/t/{token}").text  # a new page is a new form: the next rung is his to ask
-    client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(fresh), "nonce": _hidden(fresh, "nonce")})
-    assert runtime.complaints().get(1)["level"] == 2
+    assert 'id="escalate"' not in client.get(f"/t/{token}").text  # the new rung first has its fair wait
+    another = _hidden(client.get("/w/inv-1").text, "nonce")  # a form sent anew, not the same one again
+    reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(page), "nonce": another, **ESCALATE})
+    assert reply.status_code == 409 and runtime.complaints().get(1)["level"] == 1
 
 
 def _at_once(app, cookies: dict, post) -> list:
@@ -133,11 +135,11 @@ def test_two_concurrent_posts_of_one_intake_form_file_one_complaint(app, runtime
 def test_two_concurrent_escalates_of_one_form_climb_one_rung(app, runtime):
     from fastapi.testclient import TestClient
 
+    token = _filed_ago(runtime, 40)
     with TestClient(app) as browser:
-        token = file_complaint(browser)
         page = browser.get(f"/t/{token}").text
         cookies = dict(browser.cookies)
-    data = {"csrf": csrf_of(page), "nonce": _hidden(page, "nonce")}
+    data = {"csrf": csrf_of(page), "nonce": _hidden(page, "nonce"), **ESCALATE}
     replies = _at_once(app, cookies, lambda c: c.post(f"/t/{token}/escalate", data=data, follow_redirects=False))
     assert sorted(r.status_code for r in replies) == [303, 303]
     assert runtime.complaints().get(1)["level"] == 1
