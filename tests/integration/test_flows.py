@@ -142,7 +142,7 @@ def test_the_cli_and_the_clock_watch_flow_make_the_same_tick(db_url, sqlite_temp
         c = svc.create(window="inv-1", source="customer", category="attitude", text="x",
                        at=parse_time("2026-10-12T09:00", "at"))
         svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=parse_time("2026-10-12T09:10", "at"))
-        rt.months().close("2026-10", "wuqing")
+        rt.months().close("2026-10", "wuqing", at=parse_time("2026-11-02T08:30", "at"))
         rt.months().publish("2026-10", "wuqing", at=parse_time("2026-11-02T09:00", "at"))
         line = next(ln for ln in rt.appeals().lines("zhangsan") if ln["rule"].startswith("complaint"))
         rt.appeals().file("zhangsan", line["id"], "当天休假", at=parse_time("2026-11-03T10:00", "at"))

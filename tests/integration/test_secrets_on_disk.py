@@ -111,7 +111,7 @@ def test_the_database_messages_and_notices_are_owner_only(tmp_path, wide_umask):
     files = list((var / "outbox").glob("*.txt"))
     assert files and all(mode(f) == 0o600 for f in files)
     runtime.complaints().advance(c["id"], "dismiss", c["owner"], "不成立", T0 + timedelta(minutes=5))
-    runtime.months().close("2026-11", "wuqing")
+    runtime.months().close("2026-11", "wuqing", at=datetime(2026, 12, 1, 8, 30, tzinfo=BUSINESS_TZ))
     runtime.months().publish("2026-11", "wuqing", at=datetime(2026, 12, 1, 9, 0, tzinfo=BUSINESS_TZ))
     notices = list((var / "notices").rglob("*.*"))
     assert mode(var / "notices") == 0o700 and mode(var / "notices" / "2026-11") == 0o700
