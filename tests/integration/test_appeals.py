@@ -173,7 +173,7 @@ def test_nobody_who_owned_the_complaint_or_holds_a_line_from_it_reviews(rt):
     assert c["owner"] == "chenjian"
     ClockWatch(svc).check(at("2026-10-12T09:31"))  # the respond clock breaks: 总执行 周华 owns it now
     svc.advance(c["id"], "verify", "zhouhua", against="fengqiang", at=at("2026-10-12T09:40"))
-    rt.months().close("2026-10", "wuqing")
+    rt.months().close("2026-10", "wuqing", at=at("2026-11-02T08:30"))
     rt.months().publish("2026-10", "wuqing", at=at("2026-11-02T09:00"))
     accused = next(ln for ln in rt.appeals().lines("fengqiang") if ln["rule"].startswith("complaint"))
     inactive = next(ln for ln in rt.appeals().lines("chenjian") if ln["rule"] == "inactivity")
