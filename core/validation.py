@@ -27,6 +27,8 @@ def check_printable(field: str, value: str | None) -> None:
     from core.errors import InvalidInput
 
     if value and has_control_characters(value):
+        if has_control_characters(field):  # a JSON key is outside text too: named escaped, so a reply can carry it
+            field = ascii(field)
         raise InvalidInput(f"{field}: control characters are not allowed 含有控制字符", field=field.lstrip("-"))
 
 

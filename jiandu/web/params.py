@@ -26,6 +26,7 @@ async def printable_fields(request: Request) -> None:
             except (ValueError, RecursionError):
                 pass  # not JSON: the route's own validation answers it
     for field, value in fields:
+        check_printable("body", field)  # a key is the sender's text too, and replies name it
         if isinstance(value, str):
             check_printable(field, value)
 

@@ -3,6 +3,8 @@ or a JSON body is a 422 naming the field on every face (PostgreSQL refuses a NUL
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -87,3 +89,17 @@ def test_one_note_limit_on_the_console_the_api_and_the_public_rating(client, run
     assert reply.status_code == 422 and "comment: longer than 40" in reply.text
     with runtime.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(ComplaintRating)) == 0
+
+
+@pytest.mark.parametrize("key", ["\x01note", "no\ud800te"])
+def test_a_json_key_with_a_control_character_or_half_a_pair_is_422(client, runtime, key):
+    """The fuzzing found a key with a control character and half of a UTF-16 pair: the refusal
+    named it, and the reply could not be encoded (an exception instead of a 422)."""
+    from core.accounts import AccountService
+
+    headers = {"Authorization": f"Bearer {AccountService(runtime.db).issue_token('zhouhua', 'test')}",
+               "Content-Type": "application/json"}
+    body = json.dumps({"window": "inv-1", "text": "x", key: "a\x01"})  # ASCII: the escapes survive
+    reply = client.post("/api/complaints", content=body, headers=headers)
+    assert reply.status_code == 422 and reply.json()["field"] == "body", reply.text
+    assert history_rows(runtime) == 0
