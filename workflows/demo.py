@@ -1,4 +1,4 @@
-"""`jiandu demo`: a month replayed on a fresh sample database, in seconds.
+"""`jiandu demo`: a month replayed on a fresh sample database (about 6 CPU-seconds).
 
 Complaints arrive at the windows; most are handled in time, some are left
 until their clocks break and climb the ladder; praise and a nomination are
