@@ -1,4 +1,4 @@
-"""`jiandu demo`: a month replayed on a fresh sample database (about 6 CPU-seconds).
+"""`jiandu demo`: a month replayed on a fresh sample database (about 7 CPU-seconds).
 
 Complaints arrive at the windows; most are handled in time, some are left
 until their clocks break and climb the ladder; praise and a nomination are
@@ -31,7 +31,6 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     from core.orgservice import load_org_file, org_snapshot
     from notifications.outbox import dispatch
     from states.spotcheck import SpotCheckService
-    from states.watch import ClockWatch
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -51,7 +50,6 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     window_unit = {w["code"]: u["code"] for u in org["units"] for w in u["windows"]}
     rng = random.Random(seed)
     complaints = rt.complaints()
-    watch = ClockWatch(complaints)
     spot = SpotCheckService(complaints)
     checks = sorted(spot.plan(month, seed=seed, now=start)["checks"], key=lambda c: c["planned_at"])
     counts = {"complaints": 0, "handled": 0, "left": 0, "breaks": 0, "refused": 0,
@@ -81,11 +79,11 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
             else:
                 counts["left"] += 1
         counts["findings"] += _spot_checks_of_the_day(spot, checks, day, staff, rng)
-        # The clock watch, as the schedule would run it through the day.
+        # The watch's whole pass (clocks, missed spot checks, appeal reviews), as the schedule runs it.
         for hour in range(0, 24, 1):
-            counts["breaks"] += len(watch.check(day + timedelta(hours=hour, minutes=59)).broken)
-        counts["missed_checks"] += len(spot.mark_missed(day + timedelta(days=1)))
+            _tick(rt, day + timedelta(hours=hour, minutes=59), counts)
         day += timedelta(days=1)
+    _tick(rt, day, counts)  # the 1st of next month: the last day's forgotten spot checks are missed
     months = rt.months()
     for person, times in EXEMPLARY.items():
         for d in range(times):
@@ -113,6 +111,14 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
     say("  Prefect 界面 UI:  make run → http://127.0.0.1:4200 (the flows on their schedules)")
     return {"counts": counts, "stars": stars, "worst": worst, "messages": delivered,
             "notice": str(notices / "notice.html"), "database": settings.database_url}
+
+
+def _tick(rt: Runtime, now: datetime, counts: dict) -> None:
+    from workflows.watchtick import watch_tick
+
+    report = watch_tick(rt, now)
+    counts["breaks"] += len(report["broken"])
+    counts["missed_checks"] += len(report["missed_spot_checks"])
 
 
 def _spot_checks_of_the_day(spot, checks: list[dict], day: datetime, staff: dict, rng: random.Random) -> int:
