@@ -63,3 +63,11 @@ def org_snapshot(db: Database, include_inactive: bool = False) -> dict:
                      "supervisors": sorted(p.id for p in people if p.has_role("supervisor"))},
             "ladder": {str(level): (team[role] or [None])[0] for level, role in LADDER.items()},
         }
+
+
+def labels_of(db: Database, policy=None):
+    """The words for every code of this organisation under ``policy`` (core/labels.py), leavers
+    included: an old complaint keeps its window's and its people's names."""
+    from core.labels import Labels
+
+    return Labels.build(policy, org_snapshot(db, include_inactive=True))
