@@ -1,6 +1,6 @@
 """Bench helpers (not a bench itself): scratch databases, the sample organisation, SQL capture.
 
-A scratch database is migrated to head as the tests do (``core.migrate.upgrade_to_head``) and
+A scratch database is migrated to head as the tests do (``jiandu.migrate.upgrade_to_head``) and
 removed afterwards: a SQLite file in a temporary folder, or a PostgreSQL database created next
 to ``JIANDU_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
 """
@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, event, text  # noqa: E402
 
 from core.db import Database  # noqa: E402
-from core.migrate import upgrade_to_head  # noqa: E402
+from jiandu.migrate import upgrade_to_head  # noqa: E402
 
 POSTGRES_URL = os.environ.get("JIANDU_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -39,7 +39,7 @@ MONTH = "2026-11"
 
 def scratch_database(kind: str, folder: Path) -> tuple[str, callable]:
     from core.db import Database
-    from core.migrate import upgrade_to_head
+    from jiandu.migrate import upgrade_to_head
 
     if kind == "sqlite":
         url = f"sqlite:///{folder / 'bench.db'}"
@@ -63,7 +63,7 @@ def scratch_database(kind: str, folder: Path) -> tuple[str, callable]:
 
 def populate(url: str, facts: dict) -> None:
     """Units, windows, people and verified complaints, in bulk."""
-    from core.models import Base
+    from jiandu.models import Base
 
     t = Base.metadata.tables
     engine = create_engine(url)
@@ -141,8 +141,8 @@ def run(kind: str, people: int, complaints: int, flow: bool) -> list[dict]:
     from core.db import Database
     from core.policy import load_policy
     from core.settings import Settings
+    from scoring.close import MonthCloseService
     from scoring.facts import read_month_facts
-    from workflows.monthclose import MonthCloseService
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -86,8 +86,8 @@ def _time(value: str | None, option: str = "--at"):
 def init(sample: Annotated[bool, typer.Option("--sample", help="加载示例组织 / load the sample organisation.")] = False,
          as_json: JsonOpt = False) -> None:
     """建库并迁移到最新 / create or migrate the database to the newest schema."""
-    from core.migrate import upgrade_to_head
     from core.timeutil import utcnow
+    from jiandu.migrate import upgrade_to_head
 
     ctx = _Context()
     upgrade_to_head(ctx.db)
@@ -230,7 +230,7 @@ def clocks_check(
     """检查时限一次 / one watch tick: clock breaks and warnings, missed spot checks, overdue appeal reviews."""
     from core.timeutil import utcnow
     from jiandu.cli_spotcheck import check_line
-    from workflows.watchtick import watch_tick
+    from states.watchtick import watch_tick
 
     report = watch_tick(_Context(), _time(now, "--now") or utcnow())
     lines = [f"逾期 broken #{b['complaint']} {b['clock']} (owner {b['owner']}, due {b['due'][5:16]})"
@@ -380,8 +380,8 @@ def serve(port: Annotated[int, typer.Option("--port", help="Prefect server port"
 def demo(month: Annotated[str, typer.Option("--month", help="YYYY-MM")] = "2026-11",
          as_json: JsonOpt = False) -> None:
     """演示一个月 / replay a month on a fresh sample database (var/demo), close and publish it."""
+    from jiandu.demo import run_demo
     from scoring.facts import month_bounds
-    from workflows.demo import run_demo
 
     month_bounds(month)
     result = run_demo(month, say=(lambda *_: None) if as_json else typer.echo)

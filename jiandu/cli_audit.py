@@ -22,7 +22,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print
 def replay(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
     """回放审计 / rebuild every complaint from its history (and the month's ledger) and compare."""
     from jiandu.cli import _Context
-    from workflows.audit import AuditService
+    from states.audit import AuditService
 
     ctx = _Context()
     report = AuditService(ctx.db, ctx.policy).replay(month)

@@ -17,7 +17,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print
 
 def _service():
     from jiandu.cli import _Context
-    from workflows.policyservice import PolicyService
+    from scoring.policyservice import PolicyService
 
     rt = _Context()
     return PolicyService(rt.db, rt.policy, rt.settings)

@@ -14,6 +14,7 @@ from operator import itemgetter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from appeals.models import broken_reviews
 from core.errors import InvalidInput
 from core.memory import without_cyclic_gc
 from core.org import Person as PersonRow
@@ -23,7 +24,6 @@ from scoring.facts_json import FactsError, check_people
 from scoring.model import Adjustment, Breach, Complaint, MonthFacts, Person
 from scoring.models import Adjustment as AdjustmentRow
 from scoring.models import MonthOutcome, Praise, StarNomination
-from states.appeal_models import broken_reviews
 from states.clocks import BROKEN, STOPPED
 from states.models import Clock
 from states.models import Complaint as ComplaintRow
@@ -50,7 +50,7 @@ def _read_month_facts(s: Session, month: str) -> MonthFacts:
     referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
                   | {a.person for a in adjustments} | set(praise) | set(nominations.values()))
     kept = _kept(s, start, end)
-    people = _people(s, referenced | set(kept))
+    people = month_people(s, referenced | set(kept))
     try:  # a clock's owner is a bare id (no foreign key): one naming nobody would score a ghost
         check_people({p.id for p in people}, breaches, adjustments)
     except FactsError as exc:
@@ -83,7 +83,7 @@ def _kept(s: Session, start: datetime, end: datetime) -> dict[str, int]:
 PEOPLE_PER_QUERY = 10_000
 
 
-def _people(s: Session, referenced: set[str]) -> tuple[Person, ...]:
+def month_people(s: Session, referenced: set[str]) -> tuple[Person, ...]:
     """Everyone active, plus anyone the month's facts name who has left since."""
     leaders = dict(s.execute(select(Unit.code, Unit.leader_id)).all())
     columns = (PersonRow.id, PersonRow.name, PersonRow.unit_code, PersonRow.supervisor_id, PersonRow.roles)

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core.db import Database
-from core.migrate import upgrade_to_head
-from core.models import Base
+from jiandu.migrate import upgrade_to_head
+from jiandu.models import Base
 from tests.fuzz.counts import (  # noqa: F401 - hooks: the fuzz case counts, printed at the end
     pytest_sessionfinish,
     pytest_terminal_summary,

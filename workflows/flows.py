@@ -29,7 +29,7 @@ def _now(now: str | None) -> datetime:
 @task(name="check-clocks")
 def check_clocks(now: str | None = None) -> dict:
     """One watch tick: clock breaks and warnings, missed spot checks, overdue appeal reviews."""
-    from workflows.watchtick import watch_tick
+    from states.watchtick import watch_tick
 
     return watch_tick(Runtime.from_env(), _now(now))
 

@@ -65,11 +65,11 @@ class Runtime:
                               hashing=hashing_for(self.settings.argon2_profile))
 
     def months(self):
-        from workflows.monthclose import MonthCloseService
+        from scoring.close import MonthCloseService
 
         return MonthCloseService(self.db, self.policy, self.settings)
 
     def appeals(self):
-        from workflows.appeals import AppealService
+        from appeals.service import AppealService
 
         return AppealService(self.db, self.policy, self.settings)

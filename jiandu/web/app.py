@@ -78,7 +78,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 def _readiness(runtime: Runtime) -> JSONResponse:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from core.migrate import schema_revision
+    from jiandu.migrate import schema_revision
 
     try:
         current, head = schema_revision(runtime.db)

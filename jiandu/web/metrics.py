@@ -28,7 +28,7 @@ def metrics(request: Request) -> Response:
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
     from core.timeutil import utcnow
-    from workflows.signals import read_signals
+    from jiandu.web.signals import read_signals
 
     return Response(generate_latest(_Registry(read_signals(runtime.db, utcnow()))), media_type=CONTENT_TYPE_LATEST)
 

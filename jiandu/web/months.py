@@ -44,7 +44,7 @@ def month(month: str, request: Request, staff: Staff = Depends(require_team)):
     org = org_snapshot(request.app.state.runtime.db, include_inactive=True)
     names = {p["id"]: p["name"] for p in org["people"]}
     units = {u["code"]: u["name"] for u in org["units"]}
-    from workflows.monthclose import publication_summary
+    from scoring.close import publication_summary
 
     may_whatif = staff.is_office and view is not None and view["status"] == "published"
     return page(request, "month.html.j2", month=month, view=view, names=names, units=units,
@@ -106,7 +106,7 @@ async def whatif(month: str, request: Request, staff: Staff = Depends(require_te
     from starlette.concurrency import run_in_threadpool
 
     from core.orgservice import org_snapshot
-    from workflows.policyservice import PolicyService
+    from scoring.policyservice import PolicyService
 
     if not staff.is_office:
         raise Forbidden("仅总裁办可做政策试算 / only the president's office runs a what-if")

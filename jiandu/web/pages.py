@@ -8,11 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from appeals.machine import EVENT_LABELS as APPEAL_EVENTS
+from appeals.machine import STATE_LABELS as APPEAL_STATES
 from core.timeutil import local_iso
 from jiandu.web.i18n import lang_of, translator
 from jiandu.web.security import ROLE_LABELS, csrf_token, current_staff
-from states.appeal_machine import EVENT_LABELS as APPEAL_EVENTS
-from states.appeal_machine import STATE_LABELS as APPEAL_STATES
 from states.machine import EVENT_LABELS, STATE_LABELS, history_label
 
 EVENT_EN = {"verify": "Verify", "arrive": "Arrive on site", "resolve": "Resolve", "dismiss": "Dismiss",

@@ -8,8 +8,8 @@ from datetime import UTC
 import pytest
 
 from core.errors import Refused
+from states.audit import AuditService
 from tests.integration import test_complaint_service as service_tests
-from workflows.audit import AuditService
 
 T0, at = service_tests.T0, service_tests.at
 svc = service_tests.svc  # the same fixture: the service at 09:05 on the sample organisation

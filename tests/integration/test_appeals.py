@@ -126,7 +126,7 @@ def test_only_published_months_and_active_people(rt, org_db):
 
 
 def test_at_the_top_the_break_is_reported_and_the_last_reviewer_keeps_it(rt, october):
-    from workflows.appeals import working_days_after
+    from appeals.service import working_days_after
 
     appeals = rt.appeals()
     a = appeals.file("zhangsan", october["line"]["id"], "不是我", at=at("2026-11-03T10:00"))

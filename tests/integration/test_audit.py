@@ -17,14 +17,14 @@ from core.errors import InvalidInput, JianduError
 from core.settings import Settings
 from core.timeutil import BUSINESS_TZ
 from jiandu.cli import main
+from scoring.close import MonthCloseService
+from states.audit import AuditService
 from states.incident import IncidentService
 from states.models import Complaint
 from states.service import ComplaintService
 from states.spotcheck import SpotCheckService
 from states.tracking import TrackingService
 from states.watch import ClockWatch
-from workflows.audit import AuditService
-from workflows.monthclose import MonthCloseService
 
 MONTH = "2026-11"
 START = datetime(2026, 11, 1, tzinfo=BUSINESS_TZ)

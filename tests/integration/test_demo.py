@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from workflows.demo import run_demo
+from jiandu.demo import run_demo
 
 
 def test_demo_replays_closes_and_publishes_a_month(tmp_path):

@@ -42,6 +42,7 @@ from core.timeutil import BUSINESS_TZ
 from notifications.models import PENDING, SENT, OutboxMessage
 from notifications.notifier import OutboxNotifier
 from notifications.outbox import dispatch
+from scoring.close import MonthCloseService, without_lines
 from scoring.models import LedgerLine, MonthClose
 from states.clocks import BROKEN, RUNNING
 from states.models import Clock, Complaint, ComplaintEvent
@@ -49,7 +50,6 @@ from states.service import ComplaintService
 from states.watch import ClockWatch
 from tests.conftest import POSTGRES_URL, SAMPLE_ORG
 from tests.receivers import WebhookReceiver
-from workflows.monthclose import MonthCloseService, without_lines
 
 MONTH = "2026-11"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=BUSINESS_TZ)

@@ -13,9 +13,9 @@ from core.errors import Conflict, Forbidden, InvalidInput, Refused
 from core.settings import Settings
 from notifications.models import OutboxMessage
 from scoring import result_to_json, score_month
+from scoring.close import MonthCloseService
 from scoring.facts import read_month_facts
 from scoring.models import LedgerLine, MonthOutcome
-from workflows.monthclose import MonthCloseService
 
 STATUS_KEYS = {"status", "drafts", "closed_by", "closed_at", "published_by", "published_at",
                "changes_since_previous_draft"}

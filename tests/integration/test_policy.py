@@ -12,10 +12,10 @@ from core.policy import DEFAULT_POLICY_PATH, load_policy
 from core.policyrecord import PolicyRecord, policy_of_version
 from core.settings import Settings
 from scoring import parse_facts
+from scoring.close import MonthCloseService
 from scoring.facts import read_month_facts
 from scoring.models import MonthClose
-from workflows.monthclose import MonthCloseService
-from workflows.policyservice import NEXT_OPEN, PolicyService
+from scoring.policyservice import NEXT_OPEN, PolicyService
 
 NOVEMBER_OVER = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 2026-12-01 10:00 in Shanghai
 

@@ -90,8 +90,8 @@ def test_a_row_from_before_keeps_delivering_and_loses_its_url_once_sent(org_db, 
 
 def test_the_database_messages_and_notices_are_owner_only(tmp_path, wide_umask):
     from core.db import Database
-    from core.migrate import upgrade_to_head
     from core.orgservice import load_org_file
+    from jiandu.migrate import upgrade_to_head
     from tests.conftest import SAMPLE_ORG
     from workflows.runtime import Runtime
 
@@ -122,7 +122,7 @@ def test_the_database_messages_and_notices_are_owner_only(tmp_path, wide_umask):
 def test_the_migration_cuts_the_urls_of_sent_rows_and_keeps_those_still_to_send(db):
     from alembic import command
 
-    from core.migrate import alembic_config
+    from jiandu.migrate import alembic_config
 
     def migrate(step, revision):
         cfg = alembic_config(db.url)

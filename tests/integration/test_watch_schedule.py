@@ -21,11 +21,11 @@ from core.policy import load_policy
 from core.timeutil import BUSINESS_TZ
 from scoring import result_to_json, score_month
 from scoring.facts import read_month_facts
+from states.audit import AuditService
 from states.service import ComplaintService
 from states.watch import ClockWatch
 from tests.conftest import fresh_database
 from tests.fuzz.test_bad_input import SCALE
-from workflows.audit import AuditService
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 11, 3, 8, 0, tzinfo=BUSINESS_TZ)

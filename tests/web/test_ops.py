@@ -23,7 +23,7 @@ def _app(runtime):
 
 
 def test_readyz_answers_ready_with_the_schema_of_a_migrated_database(client):
-    from core.migrate import schema_revision
+    from jiandu.migrate import schema_revision
 
     reply = client.get("/readyz")
     assert reply.status_code == 200

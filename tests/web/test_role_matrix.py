@@ -59,7 +59,7 @@ def _act(client, action: str, cid: int) -> int:
 def test_role_matrix(role, app, runtime):
     from fastapi.testclient import TestClient
 
-    from core.models import Base
+    from jiandu.models import Base
 
     got = []
     for action in ACTIONS:

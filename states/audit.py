@@ -27,14 +27,14 @@ from core.policy import Policy, PolicyError
 from core.policyrecord import policy_of_version
 from core.timeutil import BUSINESS_TZ, local_iso, month_bounds
 from scoring import parse_facts, result_to_json, score_month
-from scoring.facts import _people, read_month_facts
+from scoring.close import without_lines
+from scoring.facts import month_people, read_month_facts
 from scoring.model import Breach, Person
 from scoring.model import Complaint as FactComplaint
 from scoring.models import LedgerLine, MonthClose
 from states.clocks import BROKEN
 from states.models import Complaint, ComplaintEvent
 from states.replay import Receipt, Replayed, Step, replay
-from workflows.monthclose import without_lines
 
 # (what, stored attribute, replayed attribute)
 COMPLAINT_FIELDS = (
@@ -158,11 +158,11 @@ class _MonthPart:
         referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
                       | {a.person for a in stored.adjustments})
         if people is None:
-            people = _people(s, referenced)
+            people = month_people(s, referenced)
         elif missing := referenced - {p.id for p in people}:
             # Someone the replay names whom the close did not score: from the directory, so that
             # the month still scores and the difference shows.
-            people = tuple(sorted([*people, *(p for p in _people(s, missing) if p.id in missing)],
+            people = tuple(sorted([*people, *(p for p in month_people(s, missing) if p.id in missing)],
                                   key=lambda p: p.id))
         return replace(stored, people=people, complaints=tuple(complaints), breaches=breaches)
 

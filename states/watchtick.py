@@ -2,7 +2,7 @@
 
     clocks          breaks (escalating rung by rung) and warnings (states.watch)
     spot checks     those whose day passed without a record become missed (states.spotcheck)
-    appeal reviews  a review not decided in time breaks and climbs (workflows.appeals)
+    appeal reviews  a review not decided in time breaks and climbs (appeals.service)
 
 `jiandu clocks check` and the clock-watch flow both call :func:`watch_tick`, so that the two
 can never differ in what a pass does. Plain service code, no Prefect.

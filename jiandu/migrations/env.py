@@ -1,8 +1,8 @@
-"""Alembic environment: runs on the connection handed over by core.migrate."""
+"""Alembic environment: runs on the connection handed over by jiandu.migrate."""
 
 from alembic import context
 
-from core.models import Base
+from jiandu.models import Base
 
 config = context.config
 target_metadata = Base.metadata

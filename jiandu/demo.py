@@ -27,8 +27,8 @@ SOURCES = ["customer", "customer", "customer", "coordination"]
 
 def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: int = 2026,
              say=print) -> dict:
-    from core.migrate import upgrade_to_head
     from core.orgservice import load_org_file, org_snapshot
+    from jiandu.migrate import upgrade_to_head
     from notifications.outbox import dispatch
     from states.spotcheck import SpotCheckService
 
@@ -114,7 +114,7 @@ def run_demo(month: str = "2026-11", folder: Path = Path("var") / "demo", seed: 
 
 
 def _tick(rt: Runtime, now: datetime, counts: dict) -> None:
-    from workflows.watchtick import watch_tick
+    from states.watchtick import watch_tick
 
     report = watch_tick(rt, now)
     counts["breaks"] += len(report["broken"])

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from appeals.machine import OPEN, AppealLife, Reviewer, allowed, fire, refusal
+from appeals.models import Appeal, AppealClock, AppealEvent
 from core.calendar import calendar_for
 from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound, Refused
@@ -30,8 +32,6 @@ from core.validation import check_note
 from notifications.messages import draft
 from notifications.outbox import enqueue
 from scoring.models import Adjustment, LedgerLine, MonthClose
-from states.appeal_machine import OPEN, AppealLife, Reviewer, allowed, fire, refusal
-from states.appeal_models import Appeal, AppealClock, AppealEvent
 from states.assignment import least_loaded
 from states.models import Clock, Complaint
 

@@ -1,5 +1,6 @@
 """Every table of the application, imported in one place for Alembic and tests."""
 
+from appeals.models import Appeal, AppealClock, AppealEvent
 from core.accounts import Account, ApiToken
 from core.db import Base
 from core.heartbeat import JobRun
@@ -7,7 +8,6 @@ from core.org import OrgLoad, Person, Position, Unit, Window
 from core.policyrecord import PolicyRecord
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
-from states.appeal_models import Appeal, AppealClock, AppealEvent
 from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, FormNonce
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
