@@ -62,7 +62,7 @@ STEP_STATUS: dict[str, Pair] = {
     "done": ("已完成", "done"), "done_late": ("逾期完成", "done late"),
 }
 INCIDENT_STATUS: dict[str, Pair] = {"open": ("进行中", "in progress"), "closed": ("结案", "closed")}
-# The appeal (申诉复核) machine (states/appeal_machine.py).
+# The appeal (申诉复核) machine (appeals/machine.py).
 APPEAL_STATE: dict[str, Pair] = {
     "filed": ("已提交", "filed"), "under_review": ("复核中", "under review"),
     "upheld": ("申诉成立", "upheld"), "rejected": ("已驳回", "rejected"),
