@@ -52,7 +52,7 @@ class SpotCheckService:
         seed = secrets.randbelow(SEED_BOUND) if seed is None else seed
         try:
             with self.db.transaction() as s:
-                windows, inspectors = _plan_inputs(s)
+                windows, inspectors = plan_inputs(s)
                 not_before = max(start, now)
                 plans = plan_month(month, windows, inspectors, seed, self.rules, not_before)
                 s.add(SpotCheckPlan(month=month, seed=seed, planned_at=now, not_before=not_before,
@@ -211,7 +211,7 @@ def check_dict(r: SpotCheck, names: dict[str, str]) -> dict:
 # ---- helpers -----------------------------------------------------------------------------------
 
 
-def _plan_inputs(s: Session) -> tuple[list[WindowToCheck], list[Inspector]]:
+def plan_inputs(s: Session) -> tuple[list[WindowToCheck], list[Inspector]]:
     """Active windows with their checklists; the supervisors who may check them (states/assignment.py)."""
     windows = [WindowToCheck(code, unit, tuple(items or ()))
                for code, unit, items in s.execute(

@@ -71,7 +71,7 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-def _truncate_all(url: str) -> None:
+def truncate_all(url: str) -> None:
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
@@ -86,7 +86,7 @@ def db_url(request, tmp_path, sqlite_template):
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    _truncate_all(url)
+    truncate_all(url)
     return url
 
 
@@ -103,7 +103,7 @@ def fresh_database(db_url: str, sqlite_template: Path) -> Database:
             stale.unlink(missing_ok=True)  # a new file: a connection still open keeps the old one
         shutil.copy(sqlite_template, path)
     else:
-        _truncate_all(db_url)
+        truncate_all(db_url)
     database = Database(db_url)
     load_org_file(database, SAMPLE_ORG, datetime(2026, 11, 1, tzinfo=UTC))
     return database

@@ -40,9 +40,9 @@ def _player(url: str, who: str, event: str, ids: list[int], barrier, results) ->
 
 def test_racing_processes_exactly_one_wins_each_complaint(postgres_url, policy):
     from core.orgservice import load_org_file
-    from tests.conftest import SAMPLE_ORG, _truncate_all
+    from tests.conftest import SAMPLE_ORG, truncate_all
 
-    _truncate_all(postgres_url)
+    truncate_all(postgres_url)
     db = Database(postgres_url)
     load_org_file(db, SAMPLE_ORG, T0)
     svc = ComplaintService(db, policy, now=lambda: T0)

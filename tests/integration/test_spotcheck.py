@@ -13,7 +13,7 @@ from core.errors import Forbidden, InvalidInput, NotFound, Refused
 from core.timeutil import BUSINESS_TZ
 from states.models import Complaint
 from states.service import ComplaintService
-from states.spotcheck import SpotCheckService, _plan_inputs
+from states.spotcheck import SpotCheckService, plan_inputs
 from states.spotcheck_models import SpotCheck, missed_checks
 from states.spotcheck_plan import Inspector, WindowToCheck, month_bounds, plan_month
 
@@ -69,7 +69,7 @@ def test_plan_covers_every_active_window_once_with_an_outside_inspector(spot):
 def test_same_seed_same_plan_and_the_plan_can_be_drawn_again(spot, org_db):
     first = planned(spot)
     with org_db.reading() as s:
-        windows, inspectors = _plan_inputs(s)
+        windows, inspectors = plan_inputs(s)
     again = plan_month(MONTH, windows, inspectors, 7, not_before=month_bounds(MONTH)[0])
     assert [(p.window, p.inspector, p.planned_at) for p in again] == [
         (c["window"], c["inspector"], datetime.fromisoformat(c["planned_at"])) for c in first]

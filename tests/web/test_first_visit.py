@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.web.conftest import file_complaint, login, post_form
-from tests.web.test_public import _resolve
+from tests.web.test_public import resolve_one
 
 pytestmark = pytest.mark.db
 
@@ -22,7 +22,7 @@ def test_a_failed_login_keeps_the_user_id_and_asks_only_for_the_password(client)
 
 def test_a_rating_is_thanked(client, runtime):
     token = file_complaint(client)
-    _resolve(runtime)
+    resolve_one(runtime)
     assert 'id="thanks"' not in client.get(f"/t/{token}").text
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "4"}).status_code == 303
     thanks = re.search(r'<p[^>]*id="thanks"[^>]*>(.*?)</p>', client.get(f"/t/{token}").text).group(1)

@@ -58,7 +58,7 @@ def test_a_form_without_the_csrf_token_is_refused(client, runtime):
     assert runtime.complaints().list() == []
 
 
-def _filed_ago(runtime, minutes: int) -> str:
+def filed_ago(runtime, minutes: int) -> str:
     """A customer's complaint received ``minutes`` ago; its tracking token."""
     from datetime import timedelta
 
@@ -74,7 +74,7 @@ ESCALATE = {"reason": "半小时无人回复", "confirm": "yes"}
 
 
 def test_the_complainant_escalates_directly_with_a_reason_and_a_confirmation(client, runtime):
-    token = _filed_ago(runtime, 40)
+    token = filed_ago(runtime, 40)
     page = client.get(f"/t/{token}").text
     assert 'id="escalate-reason"' in page and 'id="escalate-confirm"' in page
     for missing in ({}, {"reason": "  ", "confirm": "yes"}, {"reason": "没人管"}):
@@ -93,13 +93,13 @@ def test_the_complainant_escalates_directly_with_a_reason_and_a_confirmation(cli
 def test_the_next_rung_comes_only_after_a_fair_wait_unless_overdue(client, runtime):
     """Issue 18: three taps took #2 to the chairman in a minute. One rung at a time, each after
     the policy's wait (30 min) since it took the complaint, unless a clock has broken."""
-    token = _filed_ago(runtime, 10)  # the supervisor has had 10 minutes of his 30
+    token = filed_ago(runtime, 10)  # the supervisor has had 10 minutes of his 30
     page = client.get(f"/t/{token}").text
     assert 'id="escalate"' not in page and 'id="escalate-later"' in page
     reply = post_form(client, f"/t/{token}", f"/t/{token}/escalate", ESCALATE)
     assert reply.status_code == 409 and runtime.complaints().get(1)["level"] == 0
 
-    late = _filed_ago(runtime, 31)  # the respond clock (30 min) has broken: at once
+    late = filed_ago(runtime, 31)  # the respond clock (30 min) has broken: at once
     assert post_form(client, f"/t/{late}", f"/t/{late}/escalate", ESCALATE).status_code == 303
     assert runtime.complaints().get(2)["level"] == 1
     again = post_form(client, f"/t/{late}", f"/t/{late}/escalate", ESCALATE)  # the new rung: just now
@@ -112,7 +112,7 @@ def test_escalation_stops_at_the_chairman(client, runtime):
 
     from core.timeutil import utcnow
 
-    token = _filed_ago(runtime, 200)
+    token = filed_ago(runtime, 200)
     svc = runtime.complaints()
     for ago in (150, 100):  # the owners climb it themselves, in the past
         svc.advance(1, "escalate", svc.get(1)["owner"], at=utcnow() - timedelta(minutes=ago))
@@ -124,7 +124,7 @@ def test_escalation_stops_at_the_chairman(client, runtime):
     assert reply.status_code == 409 and "董事长" in reply.text
 
 
-def _resolve(runtime):
+def resolve_one(runtime):
     svc = runtime.complaints()
     svc.advance(1, "verify", "chenjian", against="zhangsan")
     svc.advance(1, "arrive", "chenjian")
@@ -138,7 +138,7 @@ def test_rating_once_resolved_praises_a_window_person(client, runtime):
     token = file_complaint(client)
     assert 'id="rate-submit"' not in client.get(f"/t/{token}").text
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5"}).status_code == 409
-    _resolve(runtime)
+    resolve_one(runtime)
     page = client.get(f"/t/{token}").text
     assert 'id="rate-submit"' in page and "小王" in page and "张三" in page  # the list hides nobody
     reply = post_form(client, f"/t/{token}", f"/t/{token}/rate",
@@ -157,7 +157,7 @@ def test_a_low_rating_carries_no_praise_and_bad_scores_are_refused(client, runti
     from states.models import ComplaintRating
 
     token = file_complaint(client)
-    _resolve(runtime)
+    resolve_one(runtime)
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "2", "praise": "xiaowang"}).status_code == 422
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "9"}).status_code == 422
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "praise": "lisi"}).status_code == 422
@@ -215,7 +215,7 @@ def test_a_praise_of_the_accused_is_dropped_silently(client, runtime):
     from states.models import ComplaintRating
 
     token = file_complaint(client)
-    _resolve(runtime)
+    resolve_one(runtime)
     assert post_form(client, f"/t/{token}", f"/t/{token}/rate", {"score": "5", "praise": "zhangsan"}).status_code == 303
     with runtime.db.reading() as s:
         assert s.get(ComplaintRating, 1).praised_id is None

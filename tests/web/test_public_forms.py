@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from tests.web.conftest import csrf_of, file_complaint
-from tests.web.test_public import ESCALATE, _filed_ago, _resolve
+from tests.web.test_public import ESCALATE, filed_ago, resolve_one
 
 pytestmark = pytest.mark.db
 EXPIRED = "请重新提交"
@@ -46,7 +46,7 @@ def test_an_expired_rating_form_keeps_the_comment(client, runtime):
     from states.models import ComplaintRating
 
     token = file_complaint(client)
-    _resolve(runtime)
+    resolve_one(runtime)
     page = client.get(f"/t/{token}").text
     client.cookies.clear()
     reply = client.post(f"/t/{token}/rate", data={"csrf": csrf_of(page), "score": "4", "comment": "处理及时，谢谢"},
@@ -59,7 +59,7 @@ def test_an_expired_rating_form_keeps_the_comment(client, runtime):
 
 
 def test_an_expired_escalate_form_is_shown_again_and_climbs_nothing(client, runtime):
-    token = _filed_ago(runtime, 40)  # its supervisor had his fair wait: the page offers to escalate
+    token = filed_ago(runtime, 40)  # its supervisor had his fair wait: the page offers to escalate
     page = client.get(f"/t/{token}").text
     client.cookies.clear()
     reply = client.post(f"/t/{token}/escalate", data={"csrf": csrf_of(page), "nonce": _hidden(page, "nonce"),
@@ -86,7 +86,7 @@ def test_one_intake_form_sent_twice_with_one_cookie_files_once(app, runtime):
 
 
 def test_one_escalate_form_sent_twice_climbs_one_rung(client, runtime):
-    token = _filed_ago(runtime, 40)
+    token = filed_ago(runtime, 40)
     page = client.get(f"/t/{token}").text
     data = {"csrf": csrf_of(page), "nonce": _hidden(page, "nonce"), **ESCALATE}
     for _ in range(2):
@@ -135,7 +135,7 @@ def test_two_concurrent_posts_of_one_intake_form_file_one_complaint(app, runtime
 def test_two_concurrent_escalates_of_one_form_climb_one_rung(app, runtime):
     from fastapi.testclient import TestClient
 
-    token = _filed_ago(runtime, 40)
+    token = filed_ago(runtime, 40)
     with TestClient(app) as browser:
         page = browser.get(f"/t/{token}").text
         cookies = dict(browser.cookies)
