@@ -28,7 +28,8 @@ from states.clocks import BROKEN, REPLACED, REPLACED_BY_INCIDENT, RUNNING, STOPP
 from states.events import IncidentStep
 from states.machine import FINAL_STATES, TOP_LEVEL, not_the_accused, owner_or_higher, refusal
 from states.models import Clock, Complaint, ComplaintEvent
-from states.service import ComplaintService, _actor, _check_time_order, _clock_row, _complaint
+from states.service import ComplaintService
+from states.unit_of_work import check_time_order, clock_row, load_complaint, staff_actor
 from states.views import lifecycle_of
 
 PREFIX = "incident:"
@@ -65,9 +66,9 @@ class IncidentService:
         at = as_utc(at) if at else svc.now()
         check_note("--note", note, svc.note_max_chars)
         with svc.db.transaction() as s:
-            c = _complaint(s, complaint_id)
-            who = _actor(s, actor)
-            _check_time_order(c, at)
+            c = load_complaint(s, complaint_id)
+            who = staff_actor(s, actor)
+            check_time_order(c, at)
             if c.incident_status is not None:
                 raise Refused(f"#{c.id}: the incident procedure is already {c.incident_status} "
                               "质量事故程序已启动", state=c.state)
@@ -84,7 +85,7 @@ class IncidentService:
                     end(k, REPLACED, at)
             calendar = svc._calendar(s.get(Window, c.window_code))
             for plan in step_plan(at, c.owner_id, self.steps, calendar):
-                s.add(_clock_row(c.id, plan, c.level, svc.policy.clocks.warn_at))
+                s.add(clock_row(c.id, plan, c.level, svc.policy.clocks.warn_at))
             s.add(ComplaintEvent(complaint_id=c.id, event="incident_open", from_state=c.state,
                                  to_state=c.state, actor_id=who.id, at=at, note=note,
                                  level=c.level, owner_id=c.owner_id))
@@ -106,9 +107,9 @@ class IncidentService:
         if step not in names:
             raise InvalidInput(f"STEP: unknown step '{step}' 未知步骤 (one of {', '.join(names)})")
         with svc.db.transaction() as s:
-            c = _complaint(s, complaint_id)
-            who = _actor(s, actor)
-            _check_time_order(c, at)
+            c = load_complaint(s, complaint_id)
+            who = staff_actor(s, actor)
+            check_time_order(c, at)
             if c.incident_status != "open":
                 raise Refused(f"#{c.id}: no open incident procedure 无进行中的质量事故程序", state=c.state)
             self._guard(c, who)
@@ -146,13 +147,13 @@ class IncidentService:
 
     def show(self, complaint_id: int) -> dict:
         with self.service.db.reading() as s:
-            return self._show(s, _complaint(s, complaint_id))
+            return self._show(s, load_complaint(s, complaint_id))
 
     def allowed_for(self, complaint_id: int, actor: str) -> list[str]:
         """What this person may do now: ``open`` the procedure, or complete its next step."""
         with self.service.db.reading() as s:
-            c = _complaint(s, complaint_id)
-            who = _actor(s, actor)
+            c = load_complaint(s, complaint_id)
+            who = staff_actor(s, actor)
             if c.incident_status is None:
                 if c.state in FINAL_STATES:
                     return []

@@ -25,8 +25,6 @@ from core.org import (
     ladder_owner,
     names_of,
     reporting_line,
-    rung_of,
-    units_headed_by,
 )
 from core.policy import Policy
 from core.settings import NOTE_MAX_CHARS
@@ -42,7 +40,6 @@ from states.machine import (
     OPEN_STATES,
     STATE_LABELS,
     STATES,
-    SYSTEM,
     Actor,
     against_change_refusal,
     allowed_events,
@@ -52,9 +49,9 @@ from states.machine import (
 from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
 from states.nonces import INTAKE, AlreadyDone, checked_nonce, complaint_of, take_nonce
 from states.photos import add_photo, check_photo, photo_bytes, photo_list
+from states.unit_of_work import INTAKE_ACTOR, check_time_order, clock_row, load_complaint, staff_actor
 from states.views import complaint_dict, lifecycle_of
 
-INTAKE_ACTOR = "intake"
 MAX_TEXT = 2000  # characters of a complaint's text (the API schema says the same)
 
 
@@ -146,7 +143,7 @@ class ComplaintService:
                              note=f"分派给 {owner} / assigned to {owner}", level=0,
                              owner_id=owner, data=_event_data(c, "receive")))
         for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
-            s.add(_clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
+            s.add(clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
         s.flush()
         self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
         return c
@@ -168,11 +165,11 @@ class ComplaintService:
             check_photo(*photo)
         try:
             with self.db.transaction() as s:
-                c = _complaint(s, complaint_id)
+                c = load_complaint(s, complaint_id)
                 if expected_version is not None and c.version != expected_version:
                     raise StaleDataError()
-                who = _actor(s, actor)
-                _check_time_order(c, at)
+                who = staff_actor(s, actor)
+                check_time_order(c, at)
                 if against is not None and against != c.against_id:
                     _name_against(s, c, against, who, at)
                 if event == "verify":
@@ -234,13 +231,13 @@ class ComplaintService:
                 if name not in plan.replace:
                     k.owner_id, k.level = plan.new_owner, c.level
         for start in plan.start:
-            c.clocks.append(_clock_row(c.id, start, c.level, self.policy.clocks.warn_at))
+            c.clocks.append(clock_row(c.id, start, c.level, self.policy.clocks.warn_at))
 
     # ---- reads -----------------------------------------------------------------------
 
     def get(self, complaint_id: int) -> dict:
         with self.db.reading() as s:
-            return self._full(s, _complaint(s, complaint_id))
+            return self._full(s, load_complaint(s, complaint_id))
 
     def _full(self, s: Session, c: Complaint, at: datetime | None = None) -> dict:
         data = complaint_dict(c, _names(s, c), at or self.now(), private=True)
@@ -296,8 +293,8 @@ class ComplaintService:
     def allowed_for(self, complaint_id: int, actor_id: str) -> list[str]:
         """The events this person may fire now (verify asks for 'against' if nobody is named)."""
         with self.db.reading() as s:
-            c = _complaint(s, complaint_id)
-            who = _actor(s, actor_id)
+            c = load_complaint(s, complaint_id)
+            who = staff_actor(s, actor_id)
             return allowed_events(lifecycle_of(c, _unit_of(s, c.against_id)), who)
 
 
@@ -316,25 +313,6 @@ def _event_data(c: Complaint, event: str) -> dict:
     if event == "verify":
         data |= {"supervisor": c.verified_supervisor_id, "leader": c.verified_leader_id}
     return data
-
-
-def _complaint(s: Session, complaint_id: int) -> Complaint:
-    c = s.get(Complaint, complaint_id)
-    if c is None:
-        raise NotFound(f"ID: no complaint #{complaint_id} 投诉不存在")
-    return c
-
-
-RESERVED_ACTORS = {SYSTEM.id, "complainant", INTAKE_ACTOR}
-
-
-def _actor(s: Session, actor_id: str) -> Actor:
-    """A person of the directory. The clock watch acts as SYSTEM through its own code path;
-    nobody may act as 'system' or 'complainant' from the command line."""
-    if actor_id in RESERVED_ACTORS:
-        raise Forbidden(f"--by: '{actor_id}' is reserved for the system 保留名称，不能用于操作")
-    p = active_person(s, actor_id, "--by")
-    return Actor(id=p.id, kind="staff", rung=rung_of(p), heads=frozenset(units_headed_by(s, p.id)))
 
 
 def _unit_of(s: Session, person_id: str | None) -> str | None:
@@ -378,13 +356,6 @@ def _events_text(events: list[str]) -> str:
     return ", ".join(f"{EVENT_LABELS[e]} {e}" for e in events)
 
 
-def _check_time_order(c: Complaint, at: datetime) -> None:
-    last = max((h.at for h in c.history), default=c.received_at)
-    if at < last:
-        raise InvalidInput(f"--at: {at.isoformat()} is before the last step of #{c.id} "
-                           "早于上一步操作时间")
-
-
 def _refuse_published_month(s: Session, c: Complaint, at: datetime) -> None:
     """A verification dated in a published month would count nowhere (rules.md §4: a published
     month is never rewritten; corrections are adjustments). Reads the month close's table by name
@@ -394,14 +365,6 @@ def _refuse_published_month(s: Session, c: Complaint, at: datetime) -> None:
     if status == "published":
         raise Refused(f"#{c.id}: {month} is published 该月已公布; verify at a time in an open month, "
                       "or correct with an adjustment", state=c.state)
-
-
-def _clock_row(complaint_id: int, plan: clockrules.ClockStart, level: int,
-               warn_at: list[float]) -> Clock:
-    return Clock(complaint_id=complaint_id, name=plan.name, owner_id=plan.owner, level=level,
-                 started_at=plan.started_at, due_at=plan.due_at, state=clockrules.RUNNING,
-                 next_warn_at=clockrules.next_warning(plan.started_at, plan.due_at, warn_at,
-                                                      plan.started_at))
 
 
 def _names(s: Session, c: Complaint) -> dict[str, str]:

@@ -22,9 +22,10 @@ from core.org import Person, Position, Unit, Window
 from core.timeutil import BUSINESS_TZ, as_utc, local_iso
 from core.validation import check_note
 from states.assignment import supervisors
-from states.service import ComplaintService, _actor
+from states.service import ComplaintService
 from states.spotcheck_models import STATUSES, SpotCheck, SpotCheckPlan
 from states.spotcheck_plan import Inspector, PlanRules, WindowToCheck, month_bounds, plan_month
+from states.unit_of_work import staff_actor
 
 SEED_BOUND = 2**31  # fits an INTEGER column on every database
 
@@ -128,7 +129,7 @@ class SpotCheckService:
         try:
             with self.db.transaction() as s:
                 row = _check(s, check_id)
-                who = _actor(s, by)
+                who = staff_actor(s, by)
                 _may_record(row, who)
                 result = _result(row, passed, failed)
                 _check_against(s, row, against, failed)

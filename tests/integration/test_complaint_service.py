@@ -159,7 +159,7 @@ def test_a_change_committed_meanwhile_makes_the_slower_one_lose(svc, monkeypatch
 
     c = new(svc)
     owner = c["owner"]
-    original = service_module._check_time_order
+    original = service_module.check_time_order
     raced = []
 
     def other_supervisor_commits_first(row, when):
@@ -168,7 +168,7 @@ def test_a_change_committed_meanwhile_makes_the_slower_one_lose(svc, monkeypatch
             svc.advance(c["id"], "dismiss", owner, "B wins", at(9))
         return original(row, when)
 
-    monkeypatch.setattr(service_module, "_check_time_order", other_supervisor_commits_first)
+    monkeypatch.setattr(service_module, "check_time_order", other_supervisor_commits_first)
     with pytest.raises(Conflict, match="已被他人修改"):
         svc.advance(c["id"], "escalate", owner, "A loses", at(10))
     after = svc.get(c["id"])
