@@ -77,6 +77,22 @@ class OrgLoad(Base):
     source: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Who: a person of the president's office (the console), None for the command line.
+    by_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class OrgChange(Base):
+    """What one load or edit changed, a row per item: the directory's history (who: its load)."""
+
+    __tablename__ = "org_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("org_load.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # positions, units, windows, people
+    code: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # added, changed, deactivated, reactivated
+    # {field: [before, after]}; for an added row [None, value]
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 # ---- reads used by the services --------------------------------------------------

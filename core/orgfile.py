@@ -113,46 +113,65 @@ class OrgSpec:
     people: tuple[PersonSpec, ...]
 
 
+class _Located(str):
+    """A text that knows where it was read (a workbook's cell): its ``line`` is the row's place."""
+
+    line = 0
+
+
 class _Reader:
-    """Small checks that name the file, the line and the item."""
+    """Small checks that name the file, the line and the item.
+
+    ``at`` is where an item was read: a line of a YAML file here; a row of a workbook sheet for
+    core.orgsheet's reader, which names the sheet, the row and the column (``key``) instead.
+    """
 
     def __init__(self, source: str):
         self.source = source
 
-    def fail(self, line: int, message: str) -> OrgFileError:
-        return OrgFileError(f"{self.source}:{line}: {message}")
+    def place(self, at, key: str | None) -> str:
+        return f"{self.source}:{at}"
 
-    def mapping(self, value, line: int, what: str, allowed: set[str], required: set[str]) -> _Map:
+    def first(self, at) -> str:
+        """Where an earlier item was read ("first at line 12")."""
+        return f"line {at}"
+
+    def fail(self, at, message: str, key: str | None = None) -> OrgFileError:
+        return OrgFileError(f"{self.place(at, key)}: {message}", field=key)
+
+    def mapping(self, value, line, what: str, allowed: set[str], required: set[str]) -> _Map:
         if not isinstance(value, dict):
             raise self.fail(line, f"{what}: expected a mapping 应为映射")
         at = getattr(value, "line", line)
         unknown = sorted(set(value) - allowed, key=str)
         if unknown:
-            raise self.fail(at, f"{what}: unknown key {_shown(unknown[0])} 未知的键")
+            key_at = getattr(value, "key_at", {}).get(unknown[0], at)
+            raise self.fail(key_at, f"{what}: unknown key {_shown(unknown[0])} 未知的键", unknown[0])
         missing = sorted(required - set(value))
         if missing:
-            raise self.fail(at, f"{what}: missing key '{missing[0]}' 缺少的键")
+            raise self.fail(at, f"{what}: missing key '{missing[0]}' 缺少的键", missing[0])
         return value
 
-    def text(self, value, line: int, what: str, optional: bool = False, limit: int | None = None,
-             lines: bool = False) -> str | None:
+    def text(self, value, line, what: str, optional: bool = False, limit: int | None = None,
+             lines: bool = False, key: str | None = None) -> str | None:
         """Text, stripped; ``limit``: at most so many characters (the column); ``lines``: may hold
         line breaks and tabs. Control characters and invalid Unicode are refused (PostgreSQL
-        refuses a NUL, UTF-8 a lone surrogate)."""
+        refuses a NUL, UTF-8 a lone surrogate). A located text names its own place."""
+        line = getattr(value, "line", None) or line
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-            raise self.fail(line, f"{what}: expected text 应为文本")
+            raise self.fail(line, f"{what}: expected text 应为文本", key)
         text = str(value).strip()
         if limit is not None and len(text) > limit:
-            raise self.fail(line, f"{what}: longer than {limit} characters 超过{limit}个字符")
-        return self.clean(text, line, what, lines)
+            raise self.fail(line, f"{what}: longer than {limit} characters 超过{limit}个字符", key)
+        return self.clean(text, line, what, lines, key)
 
-    def clean(self, text: str, line: int, what: str, lines: bool = False) -> str:
+    def clean(self, text: str, line, what: str, lines: bool = False, key: str | None = None) -> str:
         allowed = "\t\n\r" if lines else ""
         if any((ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed or 0xD800 <= ord(ch) < 0xE000
                for ch in text):
-            raise self.fail(line, f"{what}: control characters or invalid Unicode 含有控制字符或无效字符")
+            raise self.fail(line, f"{what}: control characters or invalid Unicode 含有控制字符或无效字符", key)
         return text
 
     def seq(self, value, line: int, what: str) -> list:
@@ -176,7 +195,12 @@ def parse_org(text: str, source: str = "org.yaml") -> OrgSpec:
         line = mark.line + 1 if mark else text[:getattr(exc, "position", 0)].count("\n") + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise OrgFileError(f"{source}:{line}: broken YAML 格式错误: {problem}") from None
-    r = _Reader(source)
+    return check_org(doc, _Reader(source))
+
+
+def check_org(doc, r: _Reader) -> OrgSpec:
+    """The one validation of an organisation, whatever it was read from (a YAML file, a workbook,
+    the directory with a console edit): the document as YAML would give it, checked whole."""
     doc = r.mapping(doc, 1, "file", {"positions", "units", "people", "team"}, {"units", "people"})
     positions = _positions(r, doc.get("positions") or _Map(), doc.line)
     people, lines = _people(r, doc["people"], doc.line)
@@ -190,11 +214,12 @@ def _positions(r: _Reader, raw, line: int) -> dict[str, PositionSpec]:
     out = {}
     for code, item in raw.items():
         at = getattr(item, "line", raw.line)
-        code = r.text(code, at, f"positions: position {_shown(code)}", limit=ID_MAX)
+        code = r.text(code, at, f"positions: position {_shown(code)}", limit=ID_MAX, key="code")
         item = r.mapping(item, at, f"positions.{code}", {"name", "commitments"}, {"name"})
         commitments = r.seq(item.get("commitments"), at, f"positions.{code}.commitments")
-        texts = tuple(r.text(c, at, f"positions.{code}.commitments", lines=True) for c in commitments)
-        out[code] = PositionSpec(code, r.text(item["name"], at, f"positions.{code}.name", limit=NAME_MAX), texts)
+        texts = tuple(r.text(c, at, f"positions.{code}.commitments", lines=True, key="text") for c in commitments)
+        out[code] = PositionSpec(code, r.text(item["name"], at, f"positions.{code}.name", limit=NAME_MAX,
+                                              key="name"), texts)
     return out
 
 
@@ -205,23 +230,26 @@ def _people(r: _Reader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
         what = f"people[{i}]"
         item = r.mapping(item, at, what, {"id", "name", "unit", "supervisor", "roles", "contacts"},
                          {"id", "name"})
-        pid = r.text(item["id"], at, f"{what}.id", limit=ID_MAX)
+        pid = r.text(item["id"], at, f"{what}.id", limit=ID_MAX, key="id")
         if pid in lines:
-            raise r.fail(at, f"{what}: repeated person id '{pid}' 重复的人员编号 (first at line {lines[pid]})")
-        roles = tuple(r.text(x, at, f"{what}.roles") for x in r.seq(item.get("roles"), at, f"{what}.roles"))
+            raise r.fail(at, f"{what}: repeated person id '{pid}' 重复的人员编号 (first at {r.first(lines[pid])})",
+                         "id")
+        roles = tuple(r.text(x, at, f"{what}.roles", key="roles")
+                      for x in r.seq(item.get("roles"), at, f"{what}.roles"))
         for role in roles:
             if role not in KNOWN_ROLES:
-                raise r.fail(at, f"{what} '{pid}': unknown role '{role}' 未知角色")
+                raise r.fail(at, f"{what} '{pid}': unknown role '{role}' 未知角色", "roles")
         contacts = item.get("contacts") or {}
         if not isinstance(contacts, dict):
-            raise r.fail(at, f"{what}.contacts: expected a mapping 应为映射")
+            raise r.fail(at, f"{what}.contacts: expected a mapping 应为映射", "contacts")
         contacts = {str(k): str(v) for k, v in contacts.items()}
         for k, v in contacts.items():
-            r.clean(k + v, at, f"{what}.contacts")
+            r.clean(k + v, at, f"{what}.contacts", key="contacts")
         lines[pid] = at
-        items.append({"id": pid, "name": r.text(item["name"], at, f"{what}.name", limit=NAME_MAX),
-                      "unit": r.text(item.get("unit"), at, f"{what}.unit", optional=True),
-                      "supervisor": r.text(item.get("supervisor"), at, f"{what}.supervisor", optional=True),
+        items.append({"id": pid, "name": r.text(item["name"], at, f"{what}.name", limit=NAME_MAX, key="name"),
+                      "unit": r.text(item.get("unit"), at, f"{what}.unit", optional=True, key="unit"),
+                      "supervisor": r.text(item.get("supervisor"), at, f"{what}.supervisor", optional=True,
+                                           key="supervisor"),
                       "roles": roles, "contacts": contacts,
                       "line": at, "what": what})
     return items, lines
@@ -233,34 +261,36 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
         at = getattr(item, "line", line)
         what = f"units[{i}]"
         item = r.mapping(item, at, what, {"code", "name", "head", "leader", "windows"}, {"code", "name"})
-        code = r.text(item["code"], at, f"{what}.code", limit=ID_MAX)
+        code = r.text(item["code"], at, f"{what}.code", limit=ID_MAX, key="code")
         if code in seen_units:
-            raise r.fail(at, f"{what}: repeated unit code '{code}' 重复的单位编号 (first at line {seen_units[code]})")
+            raise r.fail(at, f"{what}: repeated unit code '{code}' 重复的单位编号 (first at {r.first(seen_units[code])})",
+                         "code")
         seen_units[code] = at
         chiefs = {}
         for key in ("head", "leader"):
-            pid = chiefs[key] = r.text(item.get(key), at, f"{what}.{key}", optional=True)
+            pid = chiefs[key] = r.text(item.get(key), at, f"{what}.{key}", optional=True, key=key)
             if pid is not None and pid not in people:
-                raise r.fail(at, f"{what} '{code}': unknown person '{pid}' as {key} 未知人员")
+                raise r.fail(at, f"{what} '{code}': unknown person '{pid}' as {key} 未知人员", key)
         windows = []
         for j, w in enumerate(r.seq(item.get("windows"), at, f"{what}.windows")):
             wat = getattr(w, "line", at)
             wwhat = f"{what}.windows[{j}]"
             w = r.mapping(w, wat, wwhat, {"code", "name", "position", "calendar"}, {"code", "name", "position"})
-            wcode = r.text(w["code"], wat, f"{wwhat}.code", limit=ID_MAX)
+            wcode = r.text(w["code"], wat, f"{wwhat}.code", limit=ID_MAX, key="code")
             if wcode in seen_windows:
                 raise r.fail(wat, f"{wwhat}: repeated window code '{wcode}' 重复的窗口编号 "
-                                  f"(first at line {seen_windows[wcode]})")
+                                  f"(first at {r.first(seen_windows[wcode])})", "code")
             seen_windows[wcode] = wat
-            pos = r.text(w["position"], wat, f"{wwhat}.position")
+            pos = r.text(w["position"], wat, f"{wwhat}.position", key="position")
             if pos not in positions:
-                raise r.fail(wat, f"{wwhat} '{wcode}': unknown position '{pos}' 未知岗位")
-            calendar = r.text(w.get("calendar"), wat, f"{wwhat}.calendar", optional=True)
+                raise r.fail(wat, f"{wwhat} '{wcode}': unknown position '{pos}' 未知岗位", "position")
+            calendar = r.text(w.get("calendar"), wat, f"{wwhat}.calendar", optional=True, key="calendar")
             if calendar not in (None, *CALENDARS):
                 raise r.fail(wat, f"{wwhat} '{wcode}': unknown calendar '{calendar}' 未知日历 "
-                                  f"(one of {', '.join(CALENDARS)})")
-            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name", limit=NAME_MAX), pos, calendar))
-        spec = UnitSpec(code, r.text(item["name"], at, f"{what}.name", limit=NAME_MAX),
+                                  f"(one of {', '.join(CALENDARS)})", "calendar")
+            windows.append(WindowSpec(wcode, r.text(w["name"], wat, f"{wwhat}.name", limit=NAME_MAX, key="name"),
+                                      pos, calendar))
+        spec = UnitSpec(code, r.text(item["name"], at, f"{what}.name", limit=NAME_MAX, key="name"),
                         chiefs["head"], chiefs["leader"], tuple(windows))
         out.append((spec, at))
     return out
@@ -274,14 +304,18 @@ def _team(r: _Reader, raw, line: int, people: dict[str, int]) -> dict[str, list[
     for role, value in raw.items():
         ids = value if isinstance(value, list) else [value]
         for pid in ids:
-            pid = r.text(pid, raw.line, f"team.{role}")
+            at = getattr(pid, "line", None) or raw.line
+            pid = r.text(pid, at, f"team.{role}", key="person")
             if pid not in people:
-                raise r.fail(raw.line, f"team.{role}: unknown person '{pid}' 未知人员")
+                raise r.fail(at, f"team.{role}: unknown person '{pid}' 未知人员", "person")
             team.setdefault(pid, []).append(role)
     for role in LADDER.values():
         holders = [p for p, roles in team.items() if role in roles]
         if len(holders) > 1:
-            raise r.fail(raw.line, f"team.{role}: one person only 只能一人")
+            given = raw[role] if isinstance(raw[role], list) else [raw[role]]
+            second = next(v for v in given if str(v).strip() == holders[1])
+            raise r.fail(getattr(second, "line", None) or raw.line, f"team.{role}: one person only 只能一人",
+                         "person")
     return team
 
 
@@ -292,10 +326,11 @@ def _assemble(r: _Reader, positions, units, people, lines, team) -> OrgSpec:
     specs = []
     for p in people:
         if p["unit"] is not None and p["unit"] not in unit_by_code:
-            raise r.fail(p["line"], f"{p['what']} '{p['id']}': unknown unit '{p['unit']}' 未知单位")
+            raise r.fail(p["line"], f"{p['what']} '{p['id']}': unknown unit '{p['unit']}' 未知单位", "unit")
         supervisor = p["supervisor"]
         if supervisor is not None and supervisor not in lines:
-            raise r.fail(p["line"], f"{p['what']} '{p['id']}': unknown supervisor '{supervisor}' 未知主管")
+            raise r.fail(p["line"], f"{p['what']} '{p['id']}': unknown supervisor '{supervisor}' 未知主管",
+                         "supervisor")
         if supervisor is None and p["unit"]:
             supervisor = unit_by_code[p["unit"]].head  # default: the head of his unit
         if supervisor == p["id"]:
@@ -325,5 +360,5 @@ def _refuse_supervisor_cycles(r: _Reader, people: list[dict], supervisor_of: dic
             at = next(q for q in people if q["id"] == first)
             turned = cycle[cycle.index(first):-1] + cycle[:cycle.index(first)] + [first]
             raise r.fail(at["line"], f"{at['what']} '{first}': supervisor cycle 主管关系成环: "
-                                     + " → ".join(turned))
+                                     + " → ".join(turned), "supervisor")
         ends.update(chain)

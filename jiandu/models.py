@@ -4,7 +4,7 @@ from appeals.models import Appeal, AppealClock, AppealEvent
 from core.accounts import Account, ApiToken
 from core.db import Base
 from core.heartbeat import JobRun
-from core.org import OrgLoad, Person, Position, Unit, Window
+from core.org import OrgChange, OrgLoad, Person, Position, Unit, Window
 from core.policyrecord import PolicyRecord
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
@@ -13,5 +13,5 @@ from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
            "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "FormNonce", "JobRun", "LedgerLine", "MonthClose",
-           "MonthOutcome", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck",
+           "MonthOutcome", "OrgChange", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck",
            "SpotCheckPlan", "StarNomination", "Unit", "Window"]
