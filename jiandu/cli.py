@@ -502,6 +502,7 @@ def score(
 ) -> None:
     """按月计分（无需数据库）/ score one month from a facts file; needs no database."""
     from core.errors import FactsError
+    from core.memory import without_cyclic_gc
     from core.policy import load_policy
     from jiandu.render import score_text
     from scoring import parse_facts, result_to_json, score_month
@@ -517,7 +518,8 @@ def score(
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, or an integer past Python's 4300 digits
         why = exc if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) else "too many digits 数字位数过多"
         raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: {why}") from None
-    result = result_to_json(score_month(parse_facts(data), load_policy(policy)))
+    with without_cyclic_gc():  # a conglomerate's month: millions of acyclic objects (core.memory)
+        result = result_to_json(score_month(parse_facts(data), load_policy(policy)))
     _emit(result, as_json, score_text(result))
 
 

@@ -1,6 +1,7 @@
 """Month facts in, ledger out: the reward and penalty rules of the regulation.
 
-Pure: imports nothing of the project but :mod:`core.policy`; no clock, no I/O.
+No clock, no I/O. The rules (rules.py, month.py, model.py) import nothing outside scoring's
+pure files; :mod:`scoring.edge` turns the policy into their numbers (``score_month`` here).
 
     from scoring import parse_facts, score_month, result_to_json
     result = score_month(parse_facts(json.loads(text)), load_policy())
@@ -8,6 +9,7 @@ Pure: imports nothing of the project but :mod:`core.policy`; no clock, no I/O.
 
 from __future__ import annotations
 
+from scoring.edge import numbers_of, score_month
 from scoring.facts_json import FactsError, dumps, parse_facts, result_to_json
 from scoring.model import (
     Adjustment,
@@ -21,7 +23,7 @@ from scoring.model import (
     StarResult,
     UnitResult,
 )
-from scoring.month import score_month
+from scoring.numbers import Numbers
 
 __all__ = [
     "Adjustment",
@@ -31,11 +33,13 @@ __all__ = [
     "Line",
     "MonthFacts",
     "MonthResult",
+    "Numbers",
     "Person",
     "PersonResult",
     "StarResult",
     "UnitResult",
     "dumps",
+    "numbers_of",
     "parse_facts",
     "result_to_json",
     "score_month",

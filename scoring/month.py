@@ -1,6 +1,7 @@
 """The month close: month facts and a policy in, every person's ledger out.
 
-Pure: no clock, no database, no I/O. Same facts and policy give the same
+Pure: no clock, no database, no I/O; imports nothing of the project outside scoring's pure
+files (rules, model, numbers, wording). Same facts and policy give the same
 result, whatever the order of the input lists and the machine's time zone.
 
 One pass over the month's events in time order (complaints and deadline
@@ -13,10 +14,9 @@ from __future__ import annotations
 from functools import cache, partial
 from operator import attrgetter
 
-from core.memory import without_cyclic_gc
-from core.policy import Policy
 from scoring import rules
 from scoring.model import Line, MonthFacts, MonthResult, PersonResult, StarResult, TeamRecord, UnitResult
+from scoring.numbers import Numbers
 from scoring.wording import ordinal
 
 # Who owns complaint clocks (rules.md §3): the supervision team, whose own record is published.
@@ -50,14 +50,13 @@ class _Tally:
         self.deductions += line.points
 
 
-def score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
-    """Score one month: every person's ledger, the stars, the unit ranking."""
-    with without_cyclic_gc():
-        return _score_month(facts, policy)
+def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
+    """Score one month: every person's ledger, the stars, the unit ranking.
 
-
-def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
-    rates = rules.rates_from_policy(policy)
+    ``rates``: the policy's numbers (:func:`scoring.edge.numbers_of`; ``scoring.score_month``
+    takes the policy itself). A big close runs this without the cyclic garbage collector
+    (``core.memory.without_cyclic_gc``, the caller's choice: the rules know nothing of it).
+    """
     month = facts.month
     people = {p.id: p for p in facts.people}
     names = {p.id: p.name for p in facts.people}
@@ -124,7 +123,7 @@ def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
         source = c.source
         if source in criticism_sources and not t.criticised:
             t.criticised = True
-            t.book(rules.criticism(c))
+            t.book(rules.criticism(rates, c))
         if source in worst_sources:
             t.worst_sourced += 1
             if t.worst_sourced == threshold:
@@ -159,7 +158,7 @@ def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
     }
     return MonthResult(
         month=month,
-        policy_version=policy.version,
+        policy_version=rates.version,
         people=results,
         stars=stars,
         units=_units(facts, rates, results, tallies),
@@ -167,12 +166,12 @@ def _score_month(facts: MonthFacts, policy: Policy) -> MonthResult:
     )
 
 
-def _breach(rates: rules.Rates, t: _Tally, breach) -> None:
+def _breach(rates: Numbers, t: _Tally, breach) -> None:
     t.book(rules.inactivity(rates, breach))
     t.breaches += 1
 
 
-def _worst(rates: rules.Rates, t: _Tally, c, history, month: str) -> None:
+def _worst(rates: Numbers, t: _Tally, c, history, month: str) -> None:
     """The complaint that reaches the threshold: worst, fine, maybe dismissal recommended."""
     line = rules.worst_fine(rates, c)
     t.book(line)

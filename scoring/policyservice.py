@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.errors import InvalidInput, Refused
+from core.memory import without_cyclic_gc
 from core.policy import Policy, PolicyError, load_policy, policy_from_text
 from core.policyrecord import recorded_versions
 from core.settings import Settings
@@ -73,7 +74,9 @@ class PolicyService:
                     raise Refused(f"{month}: the stored facts cannot be read again 存储的事实无法读取: {exc}") from None
             else:  # closed before the close stored its facts: read them again
                 source, facts = REREAD, read_month_facts(s, month)
-        return {**whatif(facts, published, draft), "facts": source, "draft": where}
+        with without_cyclic_gc():  # a whole month scored again: millions of acyclic objects (core.memory)
+            compared = whatif(facts, published, draft)
+        return {**compared, "facts": source, "draft": where}
 
     # ---- history ---------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """One pure function per rule of the regulation (seed 二.1–二.6, docs/rules.md §4).
 
-Every number comes from the policy, read once into :class:`Rates`. The
+Every number comes from the policy, read once into :class:`scoring.numbers.Numbers` at
+scoring's edge (:func:`scoring.edge.numbers_of`): the rules import nothing of the project
+outside scoring's pure files (numbers, model, wording). The
 complaint rules return (points, reason zh, reason en) from small values, so
 that the month close can memoise them; the others return the ledger line they
 book (or ``None`` when they book nothing). The month close
@@ -10,13 +12,10 @@ book (or ``None`` when they book nothing). The month close
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 
-from core.glossary import CRITICISM as CRITICISM_WORDS
-from core.policy import Policy
-from core.timeutil import month_shift
 from scoring.model import Adjustment, Breach, Complaint, Line
+from scoring.numbers import Numbers, month_index
 from scoring.wording import CATEGORY, CLOCK, SOURCE, day, label, minute, ordinal
 
 # Rule ids: short and stable, they are part of the result contract.
@@ -31,49 +30,6 @@ STAR_REWARD = "star.reward"
 ADJUSTMENT = "adjustment"
 
 
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """The policy's numbers, flattened once so that rules read plain attributes."""
-
-    ordinal: bool
-    base_points: Mapping[str, int]
-    supervisor_from: int
-    supervisor_points: int
-    leader_from: int
-    leader_points: int
-    inactivity_points: int
-    criticism_sources: frozenset[str]
-    worst_sources: frozenset[str]
-    worst_threshold: int
-    worst_fine: int
-    dismissal_worst_count: int
-    star_reward: int
-    star_roles: frozenset[str]
-    baseline: int
-    floor: int
-
-
-def rates_from_policy(policy: Policy) -> Rates:
-    return Rates(
-        ordinal=policy.complaints.repeat == "ordinal",
-        base_points=policy.complaints.base_points.model_dump(),
-        supervisor_from=policy.joint.supervisor.from_complaint,
-        supervisor_points=policy.joint.supervisor.points,
-        leader_from=policy.joint.leader.from_complaint,
-        leader_points=policy.joint.leader.points,
-        inactivity_points=policy.inactivity.points,
-        criticism_sources=frozenset(policy.criticism.sources),
-        worst_sources=frozenset(policy.worst.sources),
-        worst_threshold=policy.worst.threshold,
-        worst_fine=policy.worst.fine,
-        dismissal_worst_count=policy.dismissal.worst_count,
-        star_reward=policy.star.reward,
-        star_roles=frozenset(policy.star.eligible_roles),
-        baseline=policy.score.baseline,
-        floor=policy.score.floor,
-    )
-
-
 # --- complaints (二.1, 二.2) ---------------------------------------------------
 # These rules give (points, reason zh, reason en) from small values, so that
 # the month close can memoise them: a month has millions of lines but few
@@ -81,7 +37,7 @@ def rates_from_policy(policy: Policy) -> Rates:
 
 
 def complaint_person(
-    rates: Rates, n: int, category: str, month: int, day: int
+    rates: Numbers, n: int, category: str, month: int, day: int
 ) -> tuple[int, str, str]:
     """The n-th counting complaint of the month costs n × base ("ordinal") or base ("flat")."""
     base = rates.base_points[category]
@@ -122,7 +78,7 @@ def _joint(
     )
 
 
-def complaint_supervisor(rates: Rates, n: int, month: int, day: int) -> tuple[int, str, str] | None:
+def complaint_supervisor(rates: Numbers, n: int, month: int, day: int) -> tuple[int, str, str] | None:
     """From the ``from``-th complaint of a person, his direct supervisor pays too.
 
     Returns (points, zh, en) where the reasons follow the person's name, or None.
@@ -133,7 +89,7 @@ def complaint_supervisor(rates: Rates, n: int, month: int, day: int) -> tuple[in
     )
 
 
-def complaint_leader(rates: Rates, n: int, month: int, day: int) -> tuple[int, str, str] | None:
+def complaint_leader(rates: Numbers, n: int, month: int, day: int) -> tuple[int, str, str] | None:
     """From the ``from``-th complaint of a person, his group leader in charge pays too."""
     return _joint(
         rates.leader_from, rates.leader_points, rates.ordinal,
@@ -144,7 +100,7 @@ def complaint_leader(rates: Rates, n: int, month: int, day: int) -> tuple[int, s
 # --- supervision team (二.6) --------------------------------------------------
 
 
-def inactivity(rates: Rates, b: Breach) -> Line:
+def inactivity(rates: Numbers, b: Breach) -> Line:
     """Each deadline broken while he owned the complaint costs the owner the inactivity points."""
     clock_zh, clock_en = label(CLOCK, b.clock)
     points = rates.inactivity_points
@@ -167,7 +123,7 @@ def inactivity(rates: Rates, b: Breach) -> Line:
 # --- criticism, worst, dismissal (二.4) ---------------------------------------
 
 
-def criticism(c: Complaint) -> Line:
+def criticism(rates: Numbers, c: Complaint) -> Line:
     """The first complaint of a criticism source in the month: a notice, no points."""
     src_zh, src_en = label(SOURCE, c.source)
     when = day(c.verified_at)
@@ -177,13 +133,13 @@ def criticism(c: Complaint) -> Line:
         0,
         0,
         c.id,
-        f"{when} 本月第一次{src_zh}：{CRITICISM_WORDS[0]}，指出不足，要求改进（批评教育本身不另扣分）",
-        f"{when} first {src_en} of the month: {CRITICISM_WORDS[1]} (the notice itself adds no points)",
+        f"{when} 本月第一次{src_zh}：{rates.criticism_words[0]}，指出不足，要求改进（批评教育本身不另扣分）",
+        f"{when} first {src_en} of the month: {rates.criticism_words[1]} (the notice itself adds no points)",
         c.verified_at,
     )
 
 
-def worst_fine(rates: Rates, c: Complaint) -> Line:
+def worst_fine(rates: Numbers, c: Complaint) -> Line:
     """The complaint that reaches the worst threshold: rated worst, fined, published."""
     when = day(c.verified_at)
     k, fine = rates.worst_threshold, rates.worst_fine
@@ -206,7 +162,7 @@ def earlier_worst(months: Iterable[str], month: str) -> tuple[str, ...]:
     return tuple(sorted({m for m in months if m < month}))
 
 
-def dismissal(rates: Rates, c: Complaint, earlier: tuple[str, ...]) -> Line | None:
+def dismissal(rates: Numbers, c: Complaint, earlier: tuple[str, ...]) -> Line | None:
     """Rated worst again: at the ``worst_count``-th time or later, dismissal is *recommended*."""
     count = len(earlier) + 1
     if count < rates.dismissal_worst_count:
@@ -253,10 +209,10 @@ def adjustment(a: Adjustment) -> Line:
 
 def star_streak(history: Iterable[str], month: str) -> int:
     """1 + the consecutive months as star immediately before ``month``."""
-    months = set(history)
-    streak, m = 1, month_shift(month, -1)
+    months = set(map(month_index, history))
+    streak, m = 1, month_index(month) - 1
     while m in months:
-        streak, m = streak + 1, month_shift(m, -1)
+        streak, m = streak + 1, m - 1
     return streak
 
 
@@ -309,11 +265,11 @@ def choose_star(
     )
 
 
-def star_money(rates: Rates, streak: int) -> int:
+def star_money(rates: Numbers, streak: int) -> int:
     return rates.star_reward * streak
 
 
-def star_reward(rates: Rates, unit: str, month: str, person: str, streak: int) -> Line:
+def star_reward(rates: Numbers, unit: str, month: str, person: str, streak: int) -> Line:
     """The star's reward line: reward × streak (consecutive months, this one included)."""
     money = star_money(rates, streak)
     return Line(
@@ -332,7 +288,7 @@ def star_reward(rates: Rates, unit: str, month: str, person: str, streak: int) -
 # --- score and ranking --------------------------------------------------------
 
 
-def score(rates: Rates, deductions: int) -> int:
+def score(rates: Numbers, deductions: int) -> int:
     """Baseline minus all deductions, not below the floor."""
     return max(rates.floor, rates.baseline - deductions)
 

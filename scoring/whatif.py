@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from core.policy import Policy
 from scoring.diff import FIELD_LABELS, PERSON_FIELDS
+from scoring.edge import score_month
 from scoring.facts_json import result_to_json
 from scoring.model import MonthFacts
-from scoring.month import score_month
 
 # The month's totals: sums of points, fines and rewards; counts of ratings.
 TOTAL_LABELS = {

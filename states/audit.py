@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.db import Database
 from core.errors import NotFound
+from core.memory import without_cyclic_gc
 from core.org import Window
 from core.policy import Policy, PolicyError
 from core.policyrecord import policy_of_version
@@ -117,7 +118,8 @@ class AuditService:
         if policy is None:
             return [_diff(f"month {month} policy", row.policy_version, f"cannot be read 无法读取: {why}")]
         facts = part.facts(s, read_month_facts(s, month), people_then(row))
-        replayed = json.loads(json.dumps(result_to_json(score_month(facts, policy)), ensure_ascii=False))
+        with without_cyclic_gc():  # a whole month scored again: millions of acyclic objects (core.memory)
+            replayed = json.loads(json.dumps(result_to_json(score_month(facts, policy)), ensure_ascii=False))
         out = list(json_differences(f"month {month}", row.result, without_lines(replayed)))
         out += ledger_differences(s, month, replayed)
         return out

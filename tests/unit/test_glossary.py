@@ -55,10 +55,12 @@ def test_a_criticism_line_does_not_read_as_if_the_complaint_cost_nothing():
     """Issue 18: '批评教育（不扣分）' beside −5 for the same complaint read as a contradiction."""
     from datetime import datetime
 
+    from core.policy import load_policy
     from core.timeutil import BUSINESS_TZ
+    from scoring import numbers_of
     from scoring.model import Complaint
     from scoring.rules import criticism
 
-    line = criticism(Complaint("c1", "lisi", "customer", "attitude",
-                               datetime(2026, 11, 3, 10, tzinfo=BUSINESS_TZ), None, None))
+    line = criticism(numbers_of(load_policy()), Complaint("c1", "lisi", "customer", "attitude",
+                                                     datetime(2026, 11, 3, 10, tzinfo=BUSINESS_TZ), None, None))
     assert line.points == 0 and "（不扣分）" not in line.text_zh and "不另扣分" in line.text_zh

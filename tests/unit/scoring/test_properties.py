@@ -10,7 +10,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import rules
+from scoring import numbers_of
 from tests.unit.scoring.helpers import MONTH, default_policy, policy_with, result_json, score_text
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None,
@@ -121,7 +121,7 @@ def test_input_order_never_changes_the_result(data, rnd: random.Random):
 def test_totals_are_the_sums_of_the_lines(data, repeat):
     policy = default_policy() if repeat == "ordinal" else FLAT
     result = result_json(data, policy)
-    rates = rules.rates_from_policy(policy)
+    rates = numbers_of(policy)
     for r in result["people"].values():
         lines = r["lines"]
         assert r["deductions"] == sum(x["points"] for x in lines)

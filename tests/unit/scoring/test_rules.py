@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring import FactsError, rules
+from scoring import FactsError, numbers_of, rules
 from tests.unit.scoring.helpers import (
     complaint,
     default_policy,
@@ -60,7 +60,7 @@ def test_complaint_points(policy, person_points, supervisor_points, leader_point
 )
 def test_complaint_person_rule(n, category, ordinal, points, zh):
     policy = default_policy() if ordinal else FLAT
-    got = rules.complaint_person(rules.rates_from_policy(policy), n, category, 11, 3)
+    got = rules.complaint_person(numbers_of(policy), n, category, 11, 3)
     assert got[:2] == (points, zh)
 
 
@@ -68,7 +68,7 @@ def test_complaint_person_rule(n, category, ordinal, points, zh):
     ("n", "expected"), [(1, None), (2, 3), (3, 6), (4, 9), (11, 30)]
 )
 def test_complaint_supervisor_rule(n, expected):
-    got = rules.complaint_supervisor(rules.rates_from_policy(default_policy()), n, 11, 3)
+    got = rules.complaint_supervisor(numbers_of(default_policy()), n, 11, 3)
     assert (got and got[0]) == expected
 
 
