@@ -624,13 +624,12 @@ def _file(draw, tmp: Path, kind: str) -> str:
 @pytest.mark.db
 @pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")  # set-password's prompt without a terminal
 def test_cli_arguments(db_url, tmp_path, monkeypatch, capsys):
-    from jiandu import cli as cli_module
-    from jiandu.cli import main
+    from jiandu.cli import context, main
 
     target = f"cli[{_db_name(db_url)}]"
     runtimes = []  # each command builds its Runtime: dispose of its engine after the case
-    build = cli_module._Context
-    monkeypatch.setattr(cli_module, "_Context", lambda: runtimes.append(build()) or runtimes[-1])
+    build = context.runtime
+    monkeypatch.setattr(context, "runtime", lambda: runtimes.append(build()) or runtimes[-1])
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
     monkeypatch.setenv("JIANDU_OUTBOX_DIR", str(tmp_path / "outbox"))

@@ -254,12 +254,12 @@ def test_a_missed_check_costs_the_inspector_in_the_month_close(spot, org_db, pol
 
 @pytest.fixture
 def cli(db_url, monkeypatch):
-    """A tiny Typer app mounting spotcheck_app, until jiandu.cli registers it."""
+    """A tiny Typer app mounting spotcheck_app alone (refusals seen as exceptions, before main maps them)."""
     import typer
     from typer.testing import CliRunner
 
     from jiandu.cli import main
-    from jiandu.cli_spotcheck import spotcheck_app
+    from jiandu.cli.spotcheck import spotcheck_app
 
     monkeypatch.setenv("JIANDU_DATABASE_URL", db_url)
     assert main(["init", "--sample"]) == 0

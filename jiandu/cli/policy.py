@@ -1,6 +1,6 @@
 """``jiandu policy``: what-if on a published month, and which policy version scored which month.
 
-Registered by jiandu/cli.py. Reads only: a what-if stores nothing and re-publishes nothing.
+Registered by jiandu/cli/root.py. Reads only: a what-if stores nothing and re-publishes nothing.
 """
 
 from __future__ import annotations
@@ -11,22 +11,17 @@ from typing import Annotated
 
 import typer
 
+from jiandu.cli import context
+from jiandu.cli.context import JsonOpt, emit
+
 policy_app = typer.Typer(no_args_is_help=True, help="政策 / the policy: what-if and versions by month.")
-JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 
 
 def _service():
-    from jiandu.cli import _Context
     from scoring.policyservice import PolicyService
 
-    rt = _Context()
+    rt = context.runtime()
     return PolicyService(rt.db, rt.policy, rt.settings)
-
-
-def _emit(data, as_json: bool, text: str) -> None:
-    from jiandu.cli import _emit as emit
-
-    emit(data, as_json, text)
 
 
 @policy_app.command("whatif")
@@ -35,14 +30,14 @@ def whatif(month: Annotated[str, typer.Option("--month", help="已公布的月�
            as_json: JsonOpt = False) -> None:
     """政策试算 / score a published month under a draft policy and show what would change."""
     data = _service().whatif(month, policy)
-    _emit(data, as_json, whatif_text(data))
+    emit(data, as_json, whatif_text(data))
 
 
 @policy_app.command("history")
 def history(as_json: JsonOpt = False) -> None:
     """政策版本 / every policy version with the months closed under it; the current one marked."""
     data = _service().history()
-    _emit(data, as_json, history_text(data))
+    emit(data, as_json, history_text(data))
 
 
 # ---- text ------------------------------------------------------------------------------------

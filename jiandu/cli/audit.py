@@ -1,6 +1,6 @@
 """``jiandu audit``: the replay audit (回放审计), docs/months.md.
 
-Registered by jiandu/cli.py with ``app.add_typer(audit_app, name="audit")``. Exit codes: 0 no
+Registered by jiandu/cli/root.py with ``app.add_typer(audit_app, name="audit")``. Exit codes: 0 no
 difference, 1 differences found, 2 refused (a malformed month: one line, via core.errors).
 """
 
@@ -11,25 +11,23 @@ from typing import Annotated
 
 import typer
 
+from jiandu.cli import context
+from jiandu.cli.context import JsonOpt, emit
+
 audit_app = typer.Typer(no_args_is_help=True, help="审计 / audits of the stored records.")
 
 MonthOpt = Annotated[str | None, typer.Option(
     "--month", metavar="YYYY-MM", help="并核对该月考核结果与台账 / also rebuild and compare this closed month")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
 
 
 @audit_app.command("replay")
 def replay(month: MonthOpt = None, as_json: JsonOpt = False) -> None:
     """回放审计 / rebuild every complaint from its history (and the month's ledger) and compare."""
-    from jiandu.cli import _Context
     from states.audit import AuditService
 
-    ctx = _Context()
+    ctx = context.runtime()
     report = AuditService(ctx.db, ctx.policy).replay(month)
-    if as_json:
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True))
-    else:
-        typer.echo(report_text(report))
+    emit(report, as_json, report_text(report))
     if not report["ok"]:
         raise typer.Exit(1)
 

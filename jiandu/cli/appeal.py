@@ -1,36 +1,24 @@
-"""``jiandu appeal``: appeals (申诉复核) of published ledger lines. Registered by jiandu/cli.py.
+"""``jiandu appeal``: appeals (申诉复核) of published ledger lines. Registered by jiandu/cli/root.py.
 
-Same style as cli.py: heavy imports inside the commands, ``--json`` everywhere, refusals raised
+Same style as every group: heavy imports inside the commands, ``--json`` everywhere, refusals raised
 as core.errors types and turned into exit code 2 by ``jiandu.cli.main``.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
+from jiandu.cli import context
+from jiandu.cli.context import ID_MAX, AtOpt, JsonOpt, emit, when
+
 appeal_app = typer.Typer(no_args_is_help=True, help="申诉复核 / appeals of published ledger lines.")
-JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读 JSON / print JSON for scripts.")]
-AtOpt = Annotated[str | None, typer.Option("--at", help="ISO 8601 time (default: now).")]
-IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**31 - 1, help="申诉编号 / appeal number")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX, help="申诉编号 / appeal number")]
 
 
 def _service():
-    from jiandu.cli import _Context
-
-    return _Context().appeals()
-
-
-def _at(value: str | None):
-    from jiandu.cli import _time
-
-    return _time(value)
-
-
-def _emit(data, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) if as_json else text)
+    return context.runtime().appeals()
 
 
 def _text(a: dict) -> str:
@@ -59,18 +47,18 @@ def appeal_lines(person: Annotated[str, typer.Argument(metavar="PERSON")], as_js
                      + (f"  [可申诉至 until {r['appeal_until'][:16]}]" if r["may_appeal"] else "")
                      + (f"  [申诉 #{r['appeal']['id']} {r['appeal']['state']}]" if r["appeal"] else "")
                      for r in rows)
-    _emit(rows, as_json, text or "没有已公布的记录 / no published lines")
+    emit(rows, as_json, text or "没有已公布的记录 / no published lines")
 
 
 @appeal_app.command("file")
 def appeal_file(person: Annotated[str, typer.Argument(metavar="PERSON")],
-                line: Annotated[int, typer.Argument(metavar="LINE", min=1, max=2**31 - 1,
+                line: Annotated[int, typer.Argument(metavar="LINE", min=1, max=ID_MAX,
                                                     help="考核记录编号 / ledger line id")],
                 reason: Annotated[str, typer.Option("--reason", help="申诉理由 / why")],
                 at: AtOpt = None, as_json: JsonOpt = False) -> None:
     """提交申诉 / a person appeals one of his own published lines."""
-    a = _service().file(person, line, reason, _at(at))
-    _emit(a, as_json, _text(a))
+    a = _service().file(person, line, reason, when(at))
+    emit(a, as_json, _text(a))
 
 
 @appeal_app.command("decide")
@@ -79,15 +67,15 @@ def appeal_decide(appeal_id: IdArg, by: Annotated[str, typer.Option("--by")],
                   note: Annotated[str, typer.Option("--note", help="复核意见 / the decision's reasons")],
                   at: AtOpt = None, as_json: JsonOpt = False) -> None:
     """作出复核决定 / the reviewer (or a higher rung) decides."""
-    a = _service().decide(appeal_id, by, uphold, note, _at(at))
-    _emit(a, as_json, _text(a))
+    a = _service().decide(appeal_id, by, uphold, note, when(at))
+    emit(a, as_json, _text(a))
 
 
 @appeal_app.command("show")
 def appeal_show(appeal_id: IdArg, as_json: JsonOpt = False) -> None:
     """申诉详情 / one appeal, its history and clocks."""
     a = _service().show(appeal_id)
-    _emit(a, as_json, _text(a))
+    emit(a, as_json, _text(a))
 
 
 @appeal_app.command("list")
@@ -98,4 +86,4 @@ def appeal_list(person: Annotated[str | None, typer.Option("--person")] = None,
                 as_json: JsonOpt = False) -> None:
     """申诉列表 / appeals, filtered."""
     rows = _service().list(person, reviewer, state)
-    _emit(rows, as_json, "\n".join(_text(a) for a in rows) or "没有申诉 / no appeals")
+    emit(rows, as_json, "\n".join(_text(a) for a in rows) or "没有申诉 / no appeals")

@@ -1,6 +1,6 @@
 """``jiandu user``: staff accounts for the web console and bearer tokens for the API.
 
-Registered by jiandu/cli.py. The password never appears on the command line: it is read from
+Registered by jiandu/cli/root.py. The password never appears on the command line: it is read from
 standard input (--password-stdin, for scripts) or asked twice without echo.
 """
 
@@ -11,14 +11,14 @@ from typing import Annotated
 
 import typer
 
+from jiandu.cli import context
+
 user_app = typer.Typer(no_args_is_help=True, help="账户 / staff accounts and API tokens.")
 PersonArg = Annotated[str, typer.Argument(metavar="PERSON", help="工号 / person id of the directory")]
 
 
 def _accounts():
-    from jiandu.cli import _Context
-
-    return _Context().accounts()
+    return context.runtime().accounts()
 
 
 @user_app.command("set-password")

@@ -1,0 +1,77 @@
+"""The CLI package's shape (issue 16.5): its modules import each other without a circle, and no
+private name of another file is imported."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+CLI = ROOT / "jiandu" / "cli"
+
+
+def _module(path: Path) -> str:
+    return "jiandu.cli" if path.name == "__init__.py" else f"jiandu.cli.{path.stem}"
+
+
+def imports(path: Path) -> list[tuple[str, str | None]]:
+    """(module, name) for every import of the file, those inside functions included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.module, alias.name) for alias in node.names]
+    return found
+
+
+def cli_graph() -> dict[str, set[str]]:
+    """Which jiandu.cli module imports which (``from jiandu.cli import context`` counts as context)."""
+    graph = {}
+    for path in CLI.glob("*.py"):
+        edges = set()
+        for module, name in imports(path):
+            if module == "jiandu.cli" and name and (CLI / f"{name}.py").exists():
+                edges.add(f"jiandu.cli.{name}")
+            elif module.startswith("jiandu.cli"):
+                edges.add(module)
+        graph[_module(path)] = edges - {_module(path)}
+    return graph
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path, node, nxt]
+            if nxt not in state and (found := visit(nxt, [*path, node])):
+                return found
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node, [])):
+            return found
+    return None
+
+
+def test_the_cli_modules_import_each_other_without_a_circle():
+    graph = cli_graph()
+    assert {"jiandu.cli", "jiandu.cli.context", "jiandu.cli.root", "jiandu.cli.complaint"} <= set(graph)
+    assert graph["jiandu.cli.context"] == set()  # what the groups share depends on none of them
+    assert cycle(graph) is None, cycle(graph)
+
+
+def test_the_cycle_finder_finds_one():
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_cli_module_imports_a_private_name():
+    private = [(path.name, module, name) for path in CLI.glob("*.py") for module, name in imports(path)
+               if name and name.startswith("_") and not name.startswith("__")]
+    assert private == []
