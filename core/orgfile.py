@@ -263,8 +263,8 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
         item = r.mapping(item, at, what, {"code", "name", "head", "leader", "windows"}, {"code", "name"})
         code = r.text(item["code"], at, f"{what}.code", limit=ID_MAX, key="code")
         if code in seen_units:
-            raise r.fail(at, f"{what}: repeated unit code '{code}' 重复的单位编号 (first at {r.first(seen_units[code])})",
-                         "code")
+            raise r.fail(at, f"{what}: repeated unit code '{code}' 重复的单位编号 "
+                             f"(first at {r.first(seen_units[code])})", "code")
         seen_units[code] = at
         chiefs = {}
         for key in ("head", "leader"):

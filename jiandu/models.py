@@ -13,5 +13,5 @@ from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
            "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "FormNonce", "JobRun", "LedgerLine", "MonthClose",
-           "MonthOutcome", "OrgChange", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise", "SpotCheck",
-           "SpotCheckPlan", "StarNomination", "Unit", "Window"]
+           "MonthOutcome", "OrgChange", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise",
+           "SpotCheck", "SpotCheckPlan", "StarNomination", "Unit", "Window"]

@@ -14,9 +14,16 @@ from sqlalchemy import func, select
 from core.errors import Conflict, InvalidInput, OrgFileError
 from core.org import OrgChange, OrgLoad, Person, Window
 from core.orgdoc import deactivate, put, reactivate, set_team
-from core.orgservice import (edit_org, export_org_xlsx, load_org, load_org_file, org_file_of, org_history,
-                             org_snapshot, preview_org)
-from tests.conftest import SAMPLE_ORG
+from core.orgservice import (
+    edit_org,
+    export_org_xlsx,
+    load_org,
+    load_org_file,
+    org_file_of,
+    org_history,
+    org_snapshot,
+    preview_org,
+)
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
@@ -113,8 +120,6 @@ def test_a_window_moves_and_the_team_changes_through_the_console(org_db):
 
 
 def test_an_exported_workbook_loads_back_as_the_yaml_loaded_organisation(org_db, db_url, tmp_path):
-    from tests.conftest import fresh_database
-
     yaml_loaded = org_snapshot(org_db, include_inactive=True)
     data = export_org_xlsx(org_db, NOW)
     assert data == export_org_xlsx(org_db, NOW)  # the same directory gives the same bytes
@@ -128,10 +133,10 @@ def test_an_exported_workbook_loads_back_as_the_yaml_loaded_organisation(org_db,
 
 
 def test_a_workbook_loads_into_an_empty_directory_as_the_yaml_did(org_db, db_url, tmp_path):
+    from core.db import Database
     from core.orgdoc import org_document
     from core.orgsheet import document_sheets
     from core.workbook import workbook_bytes
-    from core.db import Database
     from jiandu.migrate import upgrade_to_head
 
     yaml_loaded = org_snapshot(org_db)
@@ -207,7 +212,8 @@ def test_the_preview_lists_what_a_workbook_changes_and_nothing_is_written(org_db
 
 @pytest.mark.parametrize("edit,message", [
     (_append("人员 people", "xuejiu", "薛九", "moon"),
-     r"工作表「人员 people」第30行 C列（unit） / sheet '人员 people', row 30, column C \(unit\): .*unknown unit 'moon'"),
+     r"工作表「人员 people」第30行 C列（unit） / sheet '人员 people', row 30, column C \(unit\): "
+     r".*unknown unit 'moon'"),
     (_append("人员 people", "lisi", "李四二", "weighbridge"),
      r"sheet '人员 people', row 30, column A \(id\): .*repeated person id 'lisi'.*first at row 9"),
     (_append("人员 people", "xuejiu", None, "weighbridge"),
@@ -223,7 +229,8 @@ def test_the_preview_lists_what_a_workbook_changes_and_nothing_is_written(org_db
     (_append("窗口 windows", "wb-1", "又一个1号磅", "weighbridge", "weighbridge"),
      r"sheet '窗口 windows', row 11, column A \(code\): .*repeated window code 'wb-1'"),
     (_set("单位 units", "C2", "ghost"), r"sheet '单位 units', row 2, column C \(head\): .*unknown person 'ghost'"),
-    (_append("监督小组 team", "总执行", "wuqing"), r"sheet '监督小组 team', row 7, column B \(person\): .*one person only"),
+    (_append("监督小组 team", "总执行", "wuqing"),
+     r"sheet '监督小组 team', row 7, column B \(person\): .*one person only"),
     (_append("监督小组 team", "总经理", "wuqing"), r"sheet '监督小组 team', row 7, column A \(role\): .*unknown role"),
     (_append("承诺 commitments", "bakery", "按时出炉"),
      r"sheet '承诺 commitments', row 37, column A \(position\): .*unknown position 'bakery'"),

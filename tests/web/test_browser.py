@@ -75,15 +75,15 @@ def _expect():
     return expect
 
 
-def _file(page, base: str, text: str, category: str = "dispute") -> tuple[str, str]:
-    """The customer's intake form at 1号开票窗口: the confirmation's number and tracking link."""
+def _file(page, base: str, text: str, category: str = "dispute", window: str = "inv-1") -> tuple[str, str]:
+    """The customer's intake form at a window (1号开票窗口): the confirmation's number and tracking link."""
     expect = _expect()
-    page.goto(f"{base}/w/inv-1")
+    page.goto(f"{base}/w/{window}")
     expect(page.locator("h1")).to_have_text("服务投诉")
     page.select_option("#category", category)
     page.fill("#text", text)
     page.fill("#contact", "13800001111")
-    page.locator("form[action='/w/inv-1'] button[type=submit]").click()
+    page.locator(f"form[action='/w/{window}'] button[type=submit]").click()
     expect(page.locator("#complaint-number")).to_be_visible()
     return page.inner_text("#complaint-number"), page.get_attribute("#tracking-link", "href")
 
