@@ -271,7 +271,8 @@ def _name(s: Session, person_id: str | None) -> str | None:
 
 def _line_dict(ln: LedgerLine) -> dict:
     return {"id": ln.id, "month": ln.month, "rule": ln.rule, "points": ln.points, "money": ln.money,
-            "source": ln.source, "reason_zh": ln.reason_zh, "reason_en": ln.reason_en}
+            "source": ln.source, "reason_zh": ln.reason_zh, "reason_en": ln.reason_en,
+            "at": ln.at}
 
 
 def _source_complaint(s: Session, source: str | None) -> Complaint | None:

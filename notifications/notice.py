@@ -143,17 +143,7 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
                 "reward": int(p.get("reward") or 0),
                 "fine": int(p.get("fine") or 0),
                 "flags": _flags(p),
-                "lines": [
-                    {
-                        "date": _day(line.get("at")),
-                        "rule": rule_label(str(line.get("rule", ""))),
-                        "points": points_text(int(line.get("points") or 0)),
-                        "money": _money_text(str(line.get("rule", "")), int(line.get("money") or 0)),
-                        "reason_zh": names.text(line.get("reason_zh") or line.get("reason")),
-                        "reason_en": names.text(line.get("reason_en")),
-                    }
-                    for line in lines
-                ],
+                "lines": [line_row(line, names) for line in lines],
             }
         )
 
@@ -239,6 +229,21 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
     }
 
 
+def line_row(line: dict, names: NameBook) -> dict:
+    """One ledger line as the notice prints it: date, rule, points, money and the reason's sentence
+    (contacts redacted, names masked when the notice masks them). ``/me`` shows a person's own lines
+    with this too: the same words as the notice, never re-worded."""
+    rule = str(line.get("rule", ""))
+    return {
+        "date": _day(line.get("at")),
+        "rule": rule_label(rule),
+        "points": points_text(int(line.get("points") or 0)),
+        "money": _money_text(rule, int(line.get("money") or 0)),
+        "reason_zh": names.text(line.get("reason_zh") or line.get("reason")),
+        "reason_en": names.text(line.get("reason_en")),
+    }
+
+
 def _star_text(star: dict | None, names: NameBook) -> str:
     if star is None:
         return "—"
@@ -260,12 +265,14 @@ def render_notice_html(
     mask_names: bool = False,
     team_record: dict | None = None,
     status: str = "published",
+    pdf_href: str | None = None,
 ) -> str:
-    """The month notice as one self-contained, A4-printable HTML page."""
+    """The month notice as one self-contained, A4-printable HTML page. ``pdf_href``: the web's
+    download link, shown on screen above the notice (never printed: the PDF is this same page)."""
     if status not in STATUSES:
         raise ValueError(f"status {status!r}: expected one of {', '.join(STATUSES)} 未知状态")
     view = notice_view(result, org, mask_names=mask_names, team_record=team_record)
-    return render("notice.html.j2", v=view, status=status, status_label=STATUSES[status])
+    return render("notice.html.j2", v=view, status=status, status_label=STATUSES[status], pdf_href=pdf_href)
 
 
 # --- the payroll workbook --------------------------------------------------------------------

@@ -27,6 +27,7 @@ from scoring.model import (
     MonthFacts,
     MonthResult,
     Person,
+    PersonResult,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -370,29 +371,31 @@ def line_time(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
 
 
+def person_to_json(r: PersonResult, *, lines: bool = True) -> dict:
+    """One person's entry of the result JSON (his figures, and his lines unless ``lines=False``)."""
+    return {
+        "name": r.name,
+        "unit": r.unit,
+        "complaints": r.complaints,
+        "deductions": r.deductions,
+        "score": r.score,
+        "reward": r.reward,
+        "fine": r.fine,
+        "criticism": r.criticism,
+        "worst": r.worst,
+        "worst_count": r.worst_count,
+        "dismissal_recommended": r.dismissal_recommended,
+        "star": r.star,
+    } | ({"lines": [_line(line) for line in r.lines]} if lines else {})
+
+
 def result_to_json(result: MonthResult, *, lines: bool = True) -> dict:
     """The result as JSON data (the output contract, see docs/scoring.md). ``lines=False``: every
     figure but the people's ledger lines (the month close stores those as rows)."""
     return {
         "month": result.month,
         "policy_version": result.policy_version,
-        "people": {
-            pid: {
-                "name": r.name,
-                "unit": r.unit,
-                "complaints": r.complaints,
-                "deductions": r.deductions,
-                "score": r.score,
-                "reward": r.reward,
-                "fine": r.fine,
-                "criticism": r.criticism,
-                "worst": r.worst,
-                "worst_count": r.worst_count,
-                "dismissal_recommended": r.dismissal_recommended,
-                "star": r.star,
-            } | ({"lines": [_line(line) for line in r.lines]} if lines else {})
-            for pid, r in result.people.items()
-        },
+        "people": {pid: person_to_json(r, lines=lines) for pid, r in result.people.items()},
         "stars": {
             unit: {
                 "person": s.person,

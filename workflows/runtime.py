@@ -69,6 +69,12 @@ class Runtime:
 
         return MonthCloseService(self.db, self.policy, self.settings)
 
+    def personal(self):
+        """A person's own record (/me): the open months so far, the published ones, his streak."""
+        from scoring.personal import PersonalRecordService
+
+        return PersonalRecordService(self.db, self.policy)
+
     def appeals(self):
         from appeals.service import AppealService
 

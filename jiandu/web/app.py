@@ -48,10 +48,11 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # the outermost: every answer gets the headers
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from jiandu.web import api, appeals, console, metrics, months, org, public
+    from jiandu.web import api, appeals, console, me, metrics, months, org, public
 
     app.include_router(api.router)
     app.include_router(metrics.router)
+    app.include_router(me.router)
     app.include_router(appeals.router)
     app.include_router(public.router)
     app.include_router(console.router)

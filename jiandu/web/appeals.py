@@ -1,4 +1,5 @@
-"""Appeals on the web: a person's published lines with an appeal button; the reviewer's queue."""
+"""Appeals on the web: a person appeals a line of his published record (shown on /me, jiandu/web/me.py);
+the reviewer's queue and decision."""
 
 from __future__ import annotations
 
@@ -14,12 +15,6 @@ router = APIRouter(include_in_schema=False)
 
 def _appeals(request: Request):
     return request.app.state.runtime.appeals()
-
-
-@router.get("/me", response_class=HTMLResponse)
-def my_lines(request: Request, staff: Staff = Depends(require_staff)):
-    service = _appeals(request)
-    return page(request, "my_lines.html.j2", lines=service.lines(staff.id), appeals=service.list(person=staff.id))
 
 
 @router.post("/me/lines/{line_id}/appeal", dependencies=[Depends(check_csrf)])
