@@ -9,7 +9,8 @@
     ├── NotFound                an unknown complaint, window or person (404)
     ├── Refused                 a transition the state or the actor does not allow (409)
     ├── Conflict                someone else changed it first (409)
-    └── Forbidden               not allowed for this role (403)
+    ├── Forbidden               not allowed for this role (403)
+    └── Unavailable             a tool the server lacks or that failed, e.g. Chromium for a PDF (503)
 
 The CLI maps all of them to exit code 2; the web layer maps them to status codes.
 """
@@ -70,3 +71,7 @@ class Conflict(JianduError):
 
 class Forbidden(JianduError):
     http_status = 403
+
+
+class Unavailable(JianduError):
+    http_status = 503

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     deliver_on_commit: bool = True
     # Month notices (HTML, spreadsheet) are written here, one folder per month.
     notice_dir: Path = Path("var") / "notices"
+    # The Chromium that prints a notice's PDF download (notifications/pdf.py). Empty: the first of
+    # chromium, chromium-browser, google-chrome on PATH; none there: the download answers 503.
+    chromium: str = ""
     # Show staff names masked (张*) on published notices.
     mask_names: bool = False
     # Non-urgent messages wait out the quiet hours (Asia/Shanghai); "" disables them.

@@ -3,6 +3,9 @@ page, the commitment boards and the published month notices."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -161,8 +164,8 @@ def notices(request: Request):
     return page(request, "notices.html.j2", months=months)
 
 
-@router.get("/notices/{month}", response_class=HTMLResponse)
-def notice(month: str, request: Request):
+def _notice_html(request: Request, month: str) -> str:
+    """The published notice's page, its PDF link on top (the PDF is printed from these same bytes)."""
     from core.orgservice import org_snapshot
     from notifications.notice import render_notice_html
 
@@ -171,4 +174,44 @@ def notice(month: str, request: Request):
     if view["status"] != "published":
         raise NotFound(f"{month}: not published yet 尚未公布")
     org = org_snapshot(runtime.db, include_inactive=True)
-    return HTMLResponse(render_notice_html(view, org, mask_names=runtime.settings.mask_names, status="published"))
+    return render_notice_html(view, org, mask_names=runtime.settings.mask_names, status="published",
+                              pdf_href=f"/notices/{month}/notice.pdf")
+
+
+@router.get("/notices/{month}", response_class=HTMLResponse)
+def notice(month: str, request: Request):
+    return HTMLResponse(_notice_html(request, month))
+
+
+@router.get("/notices/{month}/notice.pdf")
+def notice_pdf(month: str, request: Request):
+    """The same page printed by headless Chromium on A4, CJK font embedded; printed once per page
+    version and kept beside the notice (notifications/pdf.py). No Chromium: 503, one line."""
+    from notifications.pdf import cached_pdf
+
+    html = _notice_html(request, month)  # 404 before any printing for a month not published
+    settings = _runtime(request).settings
+    data = cached_pdf(html, Path(settings.notice_dir) / month, "notice", settings.chromium)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=\"notice-{month}.pdf\"; "
+                               f"filename*=UTF-8''{quote(f'{month}服务质量评比公告.pdf')}"})
+
+
+@router.get("/qr", response_class=HTMLResponse)
+def qr_sheet(request: Request):
+    """Every active window's complaint QR code on A4 (as `jiandu qr` writes it), for printing."""
+    from core.orgservice import org_snapshot
+    from notifications.qr import render_qr_sheet
+
+    runtime = _runtime(request)
+    return HTMLResponse(render_qr_sheet(org_snapshot(runtime.db), runtime.settings.public_url))
+
+
+@router.get("/boards.html", response_class=HTMLResponse)
+def all_boards(request: Request):
+    """Every active window's commitment board, one A4 page each (as `jiandu board` writes them)."""
+    from core.orgservice import org_snapshot
+    from notifications.board import render_boards_html
+
+    runtime = _runtime(request)
+    return HTMLResponse(render_boards_html(org_snapshot(runtime.db), runtime.settings.public_url))
