@@ -29,11 +29,15 @@ class Runtime:
     @cached_property
     def courier(self):
         """Delivers what a commit of this process wrote, right after it (the sweep stays the guarantee)."""
-        from core.timeutil import utcnow
         from notifications.courier import Courier
-        from notifications.outbox import dispatch
 
-        return Courier(lambda: dispatch(self.db, self.settings, utcnow()))
+        def deliver():  # the outbox (and its templates) imported on the first kick: a read never loads it
+            from core.timeutil import utcnow
+            from notifications.outbox import dispatch
+
+            return dispatch(self.db, self.settings, utcnow())
+
+        return Courier(deliver)
 
     @cached_property
     def policy(self) -> Policy:

@@ -1,45 +1,92 @@
 """The root of the ``jiandu`` command line: the groups and the commands of no group.
 
 Every group is a module of ``jiandu.cli`` (its Typer app); what they share is in
-``jiandu.cli.context``. Heavy modules are imported inside the commands.
+``jiandu.cli.context``. A group's module is imported when the group is asked for, so that
+``jiandu complaint show 1`` builds the complaint commands alone (``--help`` imports them all).
+Heavy modules are imported inside the commands.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from jiandu.cli import context
-from jiandu.cli.appeal import appeal_app
-from jiandu.cli.audit import audit_app
-from jiandu.cli.clocks import clocks_app
-from jiandu.cli.complaint import complaint_app
 from jiandu.cli.context import AtOpt, ByOpt, JsonOpt, emit, when
-from jiandu.cli.incident import incident_app
-from jiandu.cli.month import month_app
-from jiandu.cli.org import org_app, summary_text
-from jiandu.cli.outbox import outbox_app
-from jiandu.cli.policy import policy_app
-from jiandu.cli.spotcheck import spotcheck_app
-from jiandu.cli.user import user_app
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+# name: the Typer app of its module jiandu.cli.<name>, in the order --help lists them.
+GROUPS = {"org": "org_app", "complaint": "complaint_app", "outbox": "outbox_app", "clocks": "clocks_app",
+          "month": "month_app", "spotcheck": "spotcheck_app", "incident": "incident_app", "user": "user_app",
+          "audit": "audit_app", "policy": "policy_app", "appeal": "appeal_app"}
+
+
+def group_app(name: str) -> typer.Typer:
+    """The Typer app of a group, its module imported now."""
+    return getattr(importlib.import_module(f"jiandu.cli.{name}"), GROUPS[name])
+
+
+class LazyCommands(MutableMapping):
+    """The root's commands by name: a group is built from its module when first looked up.
+
+    The names are known without importing anything (a typo is still told the closest names);
+    ``build(name)`` makes the click group of one, as Typer does for ``add_typer``.
+    """
+
+    def __init__(self, commands: dict[str, Any], lazy: list[str], build: Callable[[str], Any]):
+        self._names = [*commands, *(n for n in lazy if n not in commands)]
+        self._built = dict(commands)
+        self._build = build
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._names:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class RootGroup(TyperGroup):
+    """The root: its own commands built by Typer, the groups built on first use."""
+
+    def __init__(self, *, commands: dict[str, Any] | None = None, **attrs: Any) -> None:
+        super().__init__(commands=LazyCommands(dict(commands or {}), list(GROUPS), self._group), **attrs)
+
+    def _group(self, name: str) -> TyperGroup:
+        from typer.main import get_group_from_info
+
+        holder = typer.Typer()  # the group's TyperInfo exactly as add_typer makes it
+        holder.add_typer(group_app(name), name=name)
+        return get_group_from_info(holder.registered_groups[0], pretty_exceptions_short=app.pretty_exceptions_short,
+                                   rich_markup_mode=self.rich_markup_mode, suggest_commands=self.suggest_commands)
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)  # the names, without building the groups
+
+
+app = typer.Typer(cls=RootGroup, add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="监督 Jiandu: 窗口服务质量监督 / supervision of service quality at the windows.")
-app.add_typer(org_app, name="org")
-app.add_typer(complaint_app, name="complaint")
-app.add_typer(outbox_app, name="outbox")
-app.add_typer(clocks_app, name="clocks")
-app.add_typer(month_app, name="month")
-app.add_typer(spotcheck_app, name="spotcheck")
-app.add_typer(incident_app, name="incident")
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
-app.add_typer(policy_app, name="policy")
-app.add_typer(appeal_app, name="appeal")
 
 
 @app.command()
@@ -47,6 +94,7 @@ def init(sample: Annotated[bool, typer.Option("--sample", help="加载示例组�
          as_json: JsonOpt = False) -> None:
     """建库并迁移到最新 / create or migrate the database to the newest schema."""
     from core.timeutil import utcnow
+    from jiandu.cli.org import summary_text
     from jiandu.migrate import upgrade_to_head
 
     ctx = context.runtime()

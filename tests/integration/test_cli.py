@@ -154,6 +154,30 @@ def test_cli_does_not_import_heavy_modules_for_help():
     assert out.stdout.strip() == "[]", out.stderr
 
 
+def test_show_and_advance_load_their_group_alone_and_deliver_after_the_commit(cli, db_url, tmp_path):
+    """Cold start (issue 15.4): a command builds its own group only; a read loads no outbox, a change
+    still queues its messages in its transaction and its courier delivers them before the exit."""
+    c = jrun(cli, "complaint", "new", "--window", "wb-1", "--source", "customer", "--category", "other",
+             "--text", "冷启动", "--at", "2026-11-03T09:00:00+08:00")
+    code = ("import sys; from jiandu.cli import main; rc = main(sys.argv[1:]); "
+            "print(sorted(m for m in sys.modules if m.startswith(('jiandu.cli.', 'notifications.outbox')))); "
+            "sys.exit(rc)")
+    env = {**os.environ, "JIANDU_DATABASE_URL": db_url, "JIANDU_OUTBOX_DIR": str(tmp_path / "outbox"),
+           "JIANDU_DELIVER_ON_COMMIT": "true", "JIANDU_QUIET_HOURS": ""}
+    show = subprocess.run([sys.executable, "-c", code, "complaint", "show", str(c["id"])], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert show.returncode == 0, show.stderr
+    assert show.stdout.splitlines()[-1] == "['jiandu.cli.complaint', 'jiandu.cli.context', 'jiandu.cli.root']"
+    advance = subprocess.run([sys.executable, "-c", code, "complaint", "advance", str(c["id"]), "verify",
+                              "--by", c["owner"], "--against", "lisi", "--at", "2026-11-03T09:10:00+08:00"],
+                             env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert advance.returncode == 0, advance.stderr
+    assert "'notifications.outbox'" in advance.stdout.splitlines()[-1]
+    rows = jrun(cli, "outbox", "show")
+    assert rows and {r["status"] for r in rows} == {"sent"}  # delivered by the command's courier
+    assert len(list((tmp_path / "outbox").iterdir())) == len(rows)
+
+
 def test_board_for_one_window_and_unknown_window(cli, tmp_path):
     out = tmp_path / "board.html"
     code, _, _ = cli("board", "wb-1", "--out", str(out))

@@ -6,6 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+from jiandu.cli import main
+from jiandu.cli.root import GROUPS, LazyCommands, group_app
 from tests.conftest import ROOT
 
 CLI = ROOT / "jiandu" / "cli"
@@ -75,3 +79,27 @@ def test_no_cli_module_imports_a_private_name():
     private = [(path.name, module, name) for path in CLI.glob("*.py") for module, name in imports(path)
                if name and name.startswith("_") and not name.startswith("__")]
     assert private == []
+
+
+def test_every_group_module_is_a_group_of_the_root():
+    shared = {"__init__", "context", "root"}
+    assert set(GROUPS) == {p.stem for p in CLI.glob("*.py")} - shared
+    assert all(group_app(name).info.help for name in GROUPS)
+
+
+def test_the_root_help_lists_every_group_and_a_typo_is_told_the_group(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"│ {name} " in out for name in GROUPS)
+    assert main(["complaints", "list"]) == 2
+    assert "No such command 'complaints'. Did you mean 'complaint'?" in capsys.readouterr().err
+
+
+def test_lazy_commands_build_a_group_once_and_keep_the_order():
+    built = []
+    commands = LazyCommands({"init": "i"}, ["org", "complaint"], lambda name: built.append(name) or name.upper())
+    assert list(commands) == ["init", "org", "complaint"] and built == []
+    assert commands["complaint"] == "COMPLAINT" and commands.get("complaint") == "COMPLAINT"
+    assert built == ["complaint"] and commands.get("nope") is None
+    with pytest.raises(KeyError):
+        commands["nope"]
