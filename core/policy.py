@@ -137,7 +137,8 @@ class Satisfaction(_Strict):
     """The complainant's 1–5 rating: from this score he is satisfied (the dashboard's rate) and
     may praise someone at the window (a praise for the service star)."""
 
-    satisfied_from: StrictInt = Field(ge=1, le=5)
+    # Not StrictInt: its own Le(NUMBER_MAX) came after le=5 and replaced it (a 6 was accepted).
+    satisfied_from: Annotated[int, Strict()] = Field(ge=1, le=5)
 
 
 class Policy(_Strict):
@@ -191,3 +192,34 @@ def policy_from_text(text: str, where: str = "policy") -> Policy:
     except ValueError as exc:  # TOMLDecodeError, or an integer beyond 4300 digits
         raise PolicyError(f"{where}: {exc}") from None
     return parse_policy(data, where=where)
+
+
+def policy_to_toml(policy: Policy) -> str:
+    """The policy as TOML text that :func:`policy_from_text` reads back equal (a version saved in the
+    console, as a starting point for a draft on the month page's what-if); no comments."""
+
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items() if x is not None) + " }"
+        return repr(v)
+
+    out: list[str] = []
+
+    def table(name: str, data: dict) -> None:
+        out.append(f"[{name}]")
+        out.extend(f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict) and v is not None)
+        out.append("")
+        for k, v in data.items():
+            if isinstance(v, dict):
+                table(f"{name}.{k}", v)
+
+    for name, data in policy.model_dump(mode="json").items():
+        table(name, data)
+    return "\n".join(out)
+

@@ -6,6 +6,7 @@ from core.db import Base
 from core.heartbeat import JobRun
 from core.org import OrgChange, OrgLoad, Person, Position, Unit, Window
 from core.policyrecord import PolicyRecord
+from core.policystore import PolicyVersion
 from notifications.models import OutboxMessage
 from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
 from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, FormNonce
@@ -13,5 +14,5 @@ from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
            "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "FormNonce", "JobRun", "LedgerLine", "MonthClose",
-           "MonthOutcome", "OrgChange", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "Position", "Praise",
-           "SpotCheck", "SpotCheckPlan", "StarNomination", "Unit", "Window"]
+           "MonthOutcome", "OrgChange", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "PolicyVersion",
+           "Position", "Praise", "SpotCheck", "SpotCheckPlan", "StarNomination", "Unit", "Window"]

@@ -29,6 +29,7 @@ from core.org import Person, Unit
 from core.orgservice import org_snapshot
 from core.policy import Policy
 from core.policyrecord import record_policy
+from core.policystore import policy_for_month
 from core.private import private_dir, write_private
 from core.settings import Settings
 from core.timeutil import as_utc, local_iso, utcnow
@@ -49,6 +50,11 @@ SQLITE_LOCK_WAIT_MS = 500
 SQLITE_CLOSE_CACHE_KB = 256 * 1024
 
 
+def month_lock_key(month: str) -> str:
+    """PostgreSQL's advisory lock of a month: held by its close or publish (and a policy save)."""
+    return f"jiandu-month-{month}"
+
+
 def facts_text(data: dict) -> JSONText:
     """The facts JSON as stored and hashed: keys sorted, so that equal facts give equal text.
     orjson: a million complaints in 1.7 s instead of 5 s with the json module."""
@@ -67,6 +73,11 @@ class MonthCloseService:
 
     # ---- close and publish ---------------------------------------------------------------
 
+    def policy_of(self, s: Session, month: str) -> Policy:
+        """The rules ``month`` is closed under: the newest version saved in the console that applies
+        to it (core/policystore.py), else this service's policy (the file's)."""
+        return policy_for_month(s, month) or self.policy
+
     def close(self, month: str, by: str, *, scheduled: bool = False, at: datetime | None = None) -> dict:
         """A draft; ``scheduled`` (the month-close flow only) closes as 'system' and answers with
         the figures but not the people's lines (they are in the ledger; the flow reports a summary).
@@ -81,22 +92,23 @@ class MonthCloseService:
             if row is not None and row.status == PUBLISHED:
                 raise Refused(f"{month} is published: never closed again; correct it with an adjustment "
                               "in an open month 已公布的月份不可重新关账，请在下月做调整", state=PUBLISHED)
+            policy = self.policy_of(s, month)
             with without_cyclic_gc():  # millions of acyclic objects (core.memory)
                 facts = read_month_facts(s, month)
-                scored = score_month(facts, self.policy)
+                scored = score_month(facts, policy)
                 # The schedule's close only reports a summary: it never builds the lines as JSON.
                 result = result_to_json(scored, lines=not scheduled)
                 if row is None:
                     row = MonthClose(month=month, drafts=0)
                     s.add(row)
                 row.previous_result = row.result  # kept for the review of what this draft changed
-                row.status, row.policy_version, row.result = DRAFT, self.policy.version, without_lines(result)
+                row.status, row.policy_version, row.result = DRAFT, policy.version, without_lines(result)
                 row.facts = facts_text(facts_to_json(facts))  # what it was scored from: what-if and audit
                 # The facts' digest, with the policy version, tells publish() whether the draft still
                 # holds: the same facts under the same policy score the same (score_month is pure).
                 row.facts_digest, row.closed_by, row.closed_at = digest(row.facts), by, now
                 row.drafts = (row.drafts or 0) + 1
-                record_policy(s, self.policy, month, now)  # the version, kept whole (policy by month)
+                record_policy(s, policy, month, now)  # the version, kept whole (policy by month)
                 with _big_page_cache(s):  # the previous draft's lines out, the new ones in
                     s.execute(delete(LedgerLine).where(LedgerLine.month == month))
                     insert_ledger(s, ledger_rows(month, scored))
@@ -128,7 +140,7 @@ class MonthCloseService:
                 raise InvalidInput(f"--at: {local_iso(now)} is before the draft closed at "
                                    f"{local_iso(row.closed_at)} 公布时间早于关账时间")
             facts_now = facts_to_json(read_month_facts(s, month))
-            if digest(facts_now) != row.facts_digest or row.policy_version != self.policy.version:
+            if digest(facts_now) != row.facts_digest or row.policy_version != self.policy_of(s, month).version:
                 raise Refused(f"{month}: the facts or the policy changed since the draft of "
                               f"{local_iso(row.closed_at)}; close again and review 数据已变化，请重新关账并复核",
                               state=DRAFT)
@@ -217,7 +229,7 @@ class MonthCloseService:
         The hold ends with the first one's transaction (commit, rollback or a dead process)."""
         if self.db.is_postgres:
             held = s.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                             {"k": f"jiandu-month-{month}"}).scalar()
+                             {"k": month_lock_key(month)}).scalar()
             if not held:
                 raise _busy(month)
             return

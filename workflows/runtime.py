@@ -7,7 +7,8 @@ from datetime import datetime
 from functools import cached_property
 
 from core.db import Database
-from core.policy import Policy, load_policy
+from core.policy import Policy
+from core.policystore import PolicySource
 from core.settings import Settings, get_settings
 
 
@@ -40,14 +41,24 @@ class Runtime:
         return Courier(deliver)
 
     @cached_property
-    def policy(self) -> Policy:
-        return load_policy(self.settings.policy_path)
+    def policies(self) -> PolicySource:
+        return PolicySource(self.settings.policy_path)
 
-    @cached_property
-    def notifier(self):
+    @property
+    def policy(self) -> Policy:
+        """The policy in force: the newest version saved in the console, else the file
+        (core/policystore.py); a save by any process is used from this process's next call."""
+        return self.policies.current(self.db)
+
+    def notifier_for(self, policy: Policy):
+        """The outbox notifier under ``policy`` (its incident steps, clocks, sources), built once per
+        version: a service's changes are told under the policy the service was built with."""
         from notifications.notifier import OutboxNotifier
 
-        return OutboxNotifier(self.settings, self.policy)
+        cached = self.__dict__.get("_notifier")
+        if cached is None or cached.policy is not policy:
+            cached = self.__dict__["_notifier"] = OutboxNotifier(self.settings, policy)
+        return cached
 
     def complaints(self, now: datetime | None = None):
         """The complaint service, telling the outbox of every change (same transaction).
@@ -58,7 +69,8 @@ class Runtime:
         from states.service import ComplaintService
 
         kwargs = {} if now is None else {"now": lambda: now}
-        return ComplaintService(self.db, self.policy, listener=lambda s, event: self.notifier(s, event),
+        policy = self.policy
+        return ComplaintService(self.db, policy, listener=lambda s, event: self.notifier_for(policy)(s, event),
                                 note_max_chars=self.settings.note_max_chars, **kwargs)
 
     def accounts(self):

@@ -1,6 +1,7 @@
-"""``jiandu policy``: what-if on a published month, and which policy version scored which month.
+"""``jiandu policy``: what-if on a published month, which policy version scored which month, and a
+change of the rules (``save``, as the console's 规则 page does).
 
-Registered by jiandu/cli/root.py. Reads only: a what-if stores nothing and re-publishes nothing.
+Registered by jiandu/cli/root.py. A what-if stores nothing and re-publishes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,26 @@ def whatif(month: Annotated[str, typer.Option("--month", help="已公布的月�
     """政策试算 / score a published month under a draft policy and show what would change."""
     data = _service().whatif(month, policy)
     emit(data, as_json, whatif_text(data))
+
+
+@policy_app.command("save")
+def save(policy: Annotated[Path, typer.Argument(help="新的政策文件 TOML / the new policy file")],
+         by: Annotated[str, typer.Option("--by", help="总裁办人员 / a person of the president's office")],
+         note: Annotated[str | None, typer.Option("--note", help="修改理由 / why")] = None,
+         as_json: JsonOpt = False) -> None:
+    """修改规则 / store a policy file as the rules in force from the next open month (as the console does)."""
+    from core.errors import InvalidInput
+    from core.policy import PolicyError, load_policy
+
+    service = _service()
+    try:
+        draft = load_policy(policy)
+    except PolicyError as exc:
+        raise InvalidInput(f"POLICY: {exc}") from None
+    data = service.save(draft, by, based_on=service.policy.version, note=note)
+    start = data["applies_from"] or "每个未公布的月份 every month not published"
+    emit(data, as_json, f"规则已保存 policy saved: {data['based_on']} → {data['version']}, "
+                        f"自 {start} 起适用 applies from {start}")
 
 
 @policy_app.command("history")
@@ -94,7 +115,7 @@ def whatif_text(d: dict) -> str:
 
 def history_text(rows: list[dict]) -> str:
     status = {"published": "已公布 published", "draft": "草稿 draft"}
-    out = ["政策版本 / policy versions (* = 当前文件 current file)"]
+    out = ["政策版本 / policy versions (* = 现行 in force)"]
     for r in rows:
         mark = "*" if r["current"] else " "
         first = (f"首次使用 first used {r['first_used_at'][:16].replace('T', ' ')} ({r['first_month']})"
@@ -104,6 +125,11 @@ def history_text(rows: list[dict]) -> str:
         if r["months"]:
             out.append("    月份 months: " + ", ".join(f"{m['month']} {status.get(m['status'], m['status'])}"
                                                     for m in r["months"]))
+        for v in r.get("saved", []):
+            who = "政策文件 the policy file" if v["from_file"] else v["saved_by"]
+            start = v["applies_from"] or "起始 from the start"
+            line = f"    保存 saved {v['saved_at'][:16].replace('T', ' ')} by {who}; 适用自 applies from {start}"
+            out.append(line + (f" — {v['note']}" if v["note"] else ""))
         if r["note"]:
             out.append(f"    {r['note']}")
     return "\n".join(out)
