@@ -48,7 +48,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # the outermost: every answer gets the headers
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from jiandu.web import api, appeals, console, me, metrics, months, org, public
+    from jiandu.web import api, appeals, console, me, metrics, months, org, policy, public
 
     app.include_router(api.router)
     app.include_router(metrics.router)
@@ -58,6 +58,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(months.router)
     app.include_router(org.router)
+    app.include_router(policy.router)
     _error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -54,9 +54,20 @@ def month(month: str, request: Request, staff: Staff = Depends(require_team)):
 
 
 def _current_policy_text(request: Request) -> str:
-    """The policy file in force, as a starting point for a draft (empty if it cannot be read)."""
+    """The policy in force, as a starting point for a draft: the file with its comments while it is
+    in force, else the version saved in the console as TOML (empty if the file cannot be read)."""
+    from core.policy import PolicyError, policy_to_toml
+
+    runtime = request.app.state.runtime
+    policy = runtime.policy
     try:
-        return request.app.state.runtime.settings.policy_path.read_text(encoding="utf-8")
+        from_file = policy is runtime.policies.file_policy()
+    except PolicyError:  # the file is broken, but a saved version is in force
+        from_file = False
+    if not from_file:
+        return policy_to_toml(policy)
+    try:
+        return runtime.settings.policy_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
 

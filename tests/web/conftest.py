@@ -89,6 +89,27 @@ def last_month() -> str:
     return previous_month(utcnow())
 
 
+def verified_in(runtime, month: str, against: str = "zhangsan") -> None:
+    """An attitude complaint at 1号开票窗口 received and verified on the month's 4th (Shanghai)."""
+    from datetime import timedelta
+
+    from core.timeutil import month_bounds
+
+    start, _ = month_bounds(month)
+    svc = runtime.complaints()
+    c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=start + timedelta(days=3))
+    svc.advance(c["id"], "verify", c["owner"], against=against, at=start + timedelta(days=3, minutes=10))
+
+
+def published_last_month(runtime) -> str:
+    """Last month with 张三's one attitude complaint, closed and published by the president's office."""
+    month = last_month()
+    verified_in(runtime, month)
+    runtime.months().close(month, "wuqing")
+    runtime.months().publish(month, "wuqing")
+    return month
+
+
 # ---- a live server and a real browser (tests/web/test_browser.py) -------------------------------
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browsers are never downloaded

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
-from core.timeutil import BUSINESS_TZ, month_bounds
-from tests.web.conftest import last_month, login, post_form
+from core.timeutil import BUSINESS_TZ
+from tests.web.conftest import last_month, login, post_form, verified_in
 
 pytestmark = pytest.mark.db
 
 
-def _verified_in(runtime, month: str, against: str = "zhangsan") -> None:
-    start, _ = month_bounds(month)
-    svc = runtime.complaints()
-    c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=start + timedelta(days=3))
-    svc.advance(c["id"], "verify", c["owner"], against=against, at=start + timedelta(days=3, minutes=10))
-
-
 def test_close_preview_diff_publish_and_download(client, runtime):
     month = last_month()
-    _verified_in(runtime, month)
+    verified_in(runtime, month)
     login(client, "wuqing")
     page = f"/months/{month}"
     assert 'id="close-month"' in client.get(page).text and 'id="publish-month"' not in client.get(page).text
@@ -31,7 +24,7 @@ def test_close_preview_diff_publish_and_download(client, runtime):
     assert "张三" in first and 'id="month-status"' in first and "草稿" in first
     assert '<p class="muted" id="changes">' in first  # the first draft: nothing to compare
 
-    _verified_in(runtime, month)  # a second complaint arrives before the publication
+    verified_in(runtime, month)  # a second complaint arrives before the publication
     assert post_form(client, page, f"{page}/close", {}).status_code == 303
     second = client.get(page).text
     assert '<table id="changes">' in second and "扣分 / points deducted" in second
@@ -78,8 +71,8 @@ def test_the_months_list(client, runtime):
 
 def test_publishing_asks_to_confirm_the_figures_it_makes_final(client, runtime):
     month = last_month()
-    _verified_in(runtime, month)
-    _verified_in(runtime, month)  # 张三 twice: worst, a fine of 500
+    verified_in(runtime, month)
+    verified_in(runtime, month)  # 张三 twice: worst, a fine of 500
     runtime.months().close(month, "wuqing")
     login(client, "wuqing")
     page = f"/months/{month}"

@@ -9,7 +9,7 @@ import pytest
 from core.policy import DEFAULT_POLICY_PATH
 from core.timeutil import month_bounds
 from scoring.models import MonthClose
-from tests.web.conftest import csrf_of, last_month, login, post_form
+from tests.web.conftest import csrf_of, login, post_form, published_last_month
 
 pytestmark = pytest.mark.db
 
@@ -17,23 +17,8 @@ POLICY = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
 DRAFT = POLICY.replace("attitude = 5", "attitude = 10", 1)
 
 
-def _verified_in(runtime, month: str, against: str = "zhangsan") -> None:
-    start, _ = month_bounds(month)
-    svc = runtime.complaints()
-    c = svc.create(window="inv-1", source="customer", category="attitude", text="态度差", at=start + timedelta(days=3))
-    svc.advance(c["id"], "verify", c["owner"], against=against, at=start + timedelta(days=3, minutes=10))
-
-
-def _published(runtime) -> str:
-    month = last_month()
-    _verified_in(runtime, month)
-    runtime.months().close(month, "wuqing")
-    runtime.months().publish(month, "wuqing")
-    return month
-
-
 def test_the_office_pastes_a_draft_and_sees_what_changes(client, runtime):
-    month = _published(runtime)
+    month = published_last_month(runtime)
     login(client, "wuqing")
     page = f"/months/{month}"
     shown = client.get(page).text
@@ -56,7 +41,7 @@ def test_the_office_pastes_a_draft_and_sees_what_changes(client, runtime):
 
 
 def test_a_draft_file_may_be_uploaded(client, runtime):
-    month = _published(runtime)
+    month = published_last_month(runtime)
     login(client, "zhouhua")
     page = f"/months/{month}"
     reply = post_form(client, page, f"{page}/whatif", {"policy": ""},
@@ -66,7 +51,7 @@ def test_a_draft_file_may_be_uploaded(client, runtime):
 
 
 def test_a_bad_draft_is_a_422_page_keeping_the_text(client, runtime):
-    month = _published(runtime)
+    month = published_last_month(runtime)
     login(client, "wuqing")
     page = f"/months/{month}"
     broken = post_form(client, page, f"{page}/whatif", {"policy": "[complaints\nrepeat = "})
@@ -82,7 +67,7 @@ def test_a_bad_draft_is_a_422_page_keeping_the_text(client, runtime):
 
 
 def test_only_the_presidents_office_and_only_published_months(client, runtime):
-    month = _published(runtime)
+    month = published_last_month(runtime)
     page = f"/months/{month}"
     login(client, "chenjian")
     assert client.get(page).status_code == 200 and 'id="whatif"' not in client.get(page).text
