@@ -22,6 +22,16 @@ from core.orgfile import OrgSpec
 KINDS = {"positions": (Position, "code"), "units": (Unit, "code"), "people": (Person, "id"),
          "windows": (Window, "code")}
 
+# A change in words (pages, the CLI): kinds, actions and columns, Chinese first.
+KIND_WORDS = {"units": ("单位", "unit"), "windows": ("窗口", "window"), "people": ("人员", "person"),
+              "positions": ("岗位", "position")}
+ACTION_WORDS = {"added": ("新增", "added"), "changed": ("修改", "changed"), "reactivated": ("重新启用", "reactivated"),
+                "deactivated": ("停用", "deactivated")}
+FIELD_WORDS = {"name": ("名称", "name"), "unit_code": ("单位", "unit"), "supervisor_id": ("直接主管", "supervisor"),
+               "roles": ("角色", "roles"), "contacts": ("联系方式", "contacts"), "head_id": ("负责人", "head"),
+               "leader_id": ("主管领导", "leader in charge"), "position_code": ("岗位", "position"),
+               "calendar": ("日历", "calendar"), "commitments": ("承诺", "commitments"), "active": ("在用", "active")}
+
 
 @dataclass
 class LoadSummary:

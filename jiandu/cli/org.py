@@ -26,8 +26,15 @@ def org_load(file: Annotated[Path, typer.Argument(help="组织文件 / organisat
     db = context.runtime().db
     org_file = read_org_file(file)  # refused whole, naming the line or the sheet, row and column
     if preview:
+        from core.labels import Labels
+        from core.orgservice import org_snapshot
+
         shown = preview_org(db, org_file)
-        emit(shown, as_json, _changes_text(shown["changes"]))
+        # the names the file gives win over the directory's (a joiner, a new name)
+        org = org_snapshot(db, include_inactive=True)
+        org["people"] += [{"id": c["code"], "name": c["fields"]["name"][1]} for c in shown["changes"]
+                          if c["kind"] == "people" and "name" in c["fields"]]
+        emit(shown, as_json, _changes_text(shown["changes"], Labels.build(None, org)))
         return
     summary = load_org(db, org_file, str(file), utcnow()).as_dict()
     emit(summary, as_json, summary_text(summary))
@@ -60,32 +67,57 @@ def org_export(file: Annotated[Path, typer.Argument(help="FILE.xlsx: 人事表�
 def org_history(limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
                 as_json: JsonOpt = False) -> None:
     """组织架构修改历史 / who changed the organisation, what and when (newest first)."""
+    from core.orgservice import labels_of
     from core.orgservice import org_history as history
     from core.timeutil import local_iso
 
-    loads = history(context.runtime().db, limit=limit)
+    db = context.runtime().db
+    loads, labels = history(db, limit=limit), labels_of(db)
     lines = []
     for load in loads:
-        lines.append(f"#{load['id']} {local_iso(load['at'])} {load['by'] or '命令行 command line'} · {load['source']}")
-        lines += ["  " + _change_line(c) for c in load["changes"]]
+        who = labels.person(load["by"])[0] if load["by"] else "命令行 command line"
+        lines.append(f"#{load['id']} {local_iso(load['at'])} {who} · {load['source']}")
+        lines += ["  " + _change_line(c, labels) for c in load["changes"]]
     emit([{**x, "at": local_iso(x["at"])} for x in loads], as_json, "\n".join(lines) or "尚无记录 nothing yet")
 
 
-ACTION_WORDS = {"added": "新增 added", "changed": "修改 changed", "reactivated": "重新启用 reactivated",
-                "deactivated": "停用 deactivated"}
+def _change_line(c: dict, labels) -> str:
+    """One change in words, names for codes: 修改 人员 郭七七 / person (名称 / name: 郭七 → 郭七七)."""
+    from core.labels import CALENDAR, both, role
+    from core.orgload import ACTION_WORDS, FIELD_WORDS, KIND_WORDS
+
+    def shown(field: str, value) -> str:
+        if value in (None, [], {}):
+            return "—"
+        if field == "roles":
+            return "、".join(role(r)[0] for r in value)
+        if field == "calendar":
+            return both(CALENDAR.get(value, (value, value)))
+        if field in ("head_id", "leader_id", "supervisor_id"):
+            return labels.person(value)[0]
+        if field == "unit_code":
+            return labels.unit(value)[0]
+        if field == "position_code":
+            return labels.position(value)[0]
+        if isinstance(value, list | dict):
+            return f"{len(value)} 项 items"
+        return str(value)
+
+    name = {"people": labels.person, "units": labels.unit, "windows": labels.window,
+            "positions": labels.position}[c["kind"]](c["code"])[0]
+    fields = [] if c["action"] == "deactivated" else [
+        f"{both(FIELD_WORDS.get(k, (k, k)))}: " + (shown(k, after) if c["action"] == "added"
+                                                   else f"{shown(k, before)} → {shown(k, after)}")
+        for k, (before, after) in c["fields"].items()
+        if k != "active" and not (c["action"] == "added" and after in (None, [], {}))]
+    return (f"{both(ACTION_WORDS[c['action']])} {both(KIND_WORDS[c['kind']])} {name}"
+            + (f" ({'; '.join(fields)})" if fields else ""))
 
 
-def _change_line(c: dict) -> str:
-    fields = "" if c["action"] == "deactivated" else "; ".join(
-        f"{k}: {before!r} → {after!r}" if c["action"] != "added" else f"{k}: {after!r}"
-        for k, (before, after) in c["fields"].items() if not (c["action"] == "added" and after in (None, [], {})))
-    return f"{ACTION_WORDS[c['action']]} {c['kind']} {c['code']}" + (f" ({fields})" if fields else "")
-
-
-def _changes_text(changes: list[dict]) -> str:
+def _changes_text(changes: list[dict], labels) -> str:
     if not changes:
         return "没有变化 no changes"
-    return "预览（未写入）preview (nothing written):\n" + "\n".join("  " + _change_line(c) for c in changes)
+    return "预览（未写入）preview (nothing written):\n" + "\n".join("  " + _change_line(c, labels) for c in changes)
 
 
 @org_app.command("show")

@@ -16,6 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.labels import CALENDAR, ROLES
+from core.orgload import ACTION_WORDS as ACTIONS
+from core.orgload import FIELD_WORDS as FIELDS
+from core.orgload import KIND_WORDS as KINDS
 from core.timeutil import utcnow
 from jiandu.web.pages import flash, page
 from jiandu.web.security import Staff, check_csrf, require_team
@@ -23,15 +26,7 @@ from jiandu.web.security import Staff, check_csrf, require_team
 router = APIRouter(include_in_schema=False)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 2 * 1024 * 1024  # a group's directory is a few tens of kilobytes
-KINDS = {"units": ("单位", "unit"), "windows": ("窗口", "window"), "people": ("人员", "person"),
-         "positions": ("岗位", "position")}
 KIND_ZH = {k: v[0] for k, v in KINDS.items()}
-ACTIONS = {"added": ("新增", "added"), "changed": ("修改", "changed"), "reactivated": ("重新启用", "reactivated"),
-           "deactivated": ("停用", "deactivated")}
-FIELDS = {"name": ("名称", "name"), "unit_code": ("单位", "unit"), "supervisor_id": ("直接主管", "supervisor"),
-          "roles": ("角色", "roles"), "contacts": ("联系方式", "contacts"), "head_id": ("负责人", "head"),
-          "leader_id": ("主管领导", "leader in charge"), "position_code": ("岗位", "position"),
-          "calendar": ("日历", "calendar"), "commitments": ("承诺", "commitments"), "active": ("在用", "active")}
 EXPLICIT_ROLES = ("staff", "leader", "supervisor")  # the team's roles are set in the team form
 Kind = Annotated[str, Path(pattern="^(units|windows|people|positions)$")]
 Code = Annotated[str, Path(min_length=1, max_length=64)]

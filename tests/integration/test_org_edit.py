@@ -250,3 +250,36 @@ def test_a_bad_workbook_is_refused_naming_sheet_row_and_column_and_loads_nothing
 def test_not_a_workbook_is_refused_in_one_line(org_db):
     with pytest.raises(OrgFileError, match=r"^hr.xlsx: not an .xlsx workbook"):
         org_file_of("hr.xlsx", b"name,id\n")
+
+
+def test_two_console_edits_at_once_are_checked_one_after_the_other(org_db):
+    """The slower edit read the directory before the faster one wrote: without the directory's lock
+    it would be checked against what it read, and 李四 would report to someone who has left."""
+    import threading
+    import time
+
+    started = threading.Event()
+
+    def slow(s, doc):  # 王五 becomes 李四's supervisor
+        started.set()
+        time.sleep(0.8)  # the other edit comes now
+        put(s, doc, "people", "lisi", {"name": "李四", "unit": "weighbridge", "supervisor": "wangwu"}, new=False)
+
+    errors = []
+
+    def run(fn):
+        try:
+            _edit(org_db, fn)
+        except InvalidInput as exc:
+            errors.append(str(exc))
+
+    first = threading.Thread(target=run, args=(slow,))
+    first.start()
+    started.wait(10)
+    second = threading.Thread(target=run, args=(lambda s, doc: deactivate(s, doc, "people", "wangwu"),))
+    second.start()
+    first.join(30)
+    second.join(30)
+    with org_db.reading() as s:
+        assert s.get(Person, "lisi").supervisor_id == "wangwu" and s.get(Person, "wangwu").active
+    assert len(errors) == 1 and "still in use" in errors[0]  # the leaver waited, then was refused
