@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime
 from operator import itemgetter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from appeals.models import broken_reviews
@@ -35,9 +35,21 @@ def read_month_facts(s: Session, month: str) -> MonthFacts:
         return _read_month_facts(s, month)
 
 
-def _read_month_facts(s: Session, month: str) -> MonthFacts:
+def read_person_facts(s: Session, month: str, person_id: str) -> MonthFacts:
+    """The part of a month's facts that decides one person's own lines (``/me``), read for him:
+    the complaints against him, against the people whose complaints charge him as supervisor or
+    leader, and against everyone of his unit (the star); his breaches, adjustments and kept
+    deadlines; his unit's praise and nomination. ``score_month`` over them gives his lines as over
+    the whole month (tests/integration/test_person_facts.py); other people's lines in the result
+    are partial and are not to be read."""
+    with without_cyclic_gc():
+        return _read_month_facts(s, month, person_id)
+
+
+def _read_month_facts(s: Session, month: str, person: str | None = None) -> MonthFacts:
     start, end = month_bounds(month)
-    complaints = _complaints(s, start, end)
+    scope = None if person is None else _Scope(s, person, start, end)
+    complaints = _complaints(s, start, end, scope)
     breaches = _breaches(s, start, end)
     adjustments = tuple(
         Adjustment(person=a.person_id, points=a.points, corrects=a.corrects, reason=a.reason)
@@ -46,11 +58,17 @@ def _read_month_facts(s: Session, month: str) -> MonthFacts:
     praise = _praise(s, start, end)
     nominations = dict(s.execute(select(StarNomination.unit_code, StarNomination.person_id)
                                  .where(StarNomination.month == month)).all())
+    kept = _kept(s, start, end)
+    if scope is not None:
+        breaches = tuple(b for b in breaches if b.owner == person)
+        adjustments = tuple(a for a in adjustments if a.person == person)
+        praise = {pid: n for pid, n in praise.items() if pid in scope.unit_members}
+        nominations = {u: pid for u, pid in nominations.items() if u == scope.unit}
+        kept = {pid: n for pid, n in kept.items() if pid == person}
     # Anyone the month's facts name, even if he has left since (the facts must parse back).
     referenced = ({c.against for c in complaints} | {b.owner for b in breaches}
                   | {a.person for a in adjustments} | set(praise) | set(nominations.values()))
-    kept = _kept(s, start, end)
-    people = month_people(s, referenced | set(kept))
+    people = month_people(s, referenced | set(kept), scope)
     try:  # a clock's owner is a bare id (no foreign key): one naming nobody would score a ghost
         check_people({p.id for p in people}, breaches, adjustments)
     except FactsError as exc:
@@ -83,11 +101,40 @@ def _kept(s: Session, start: datetime, end: datetime) -> dict[str, int]:
 PEOPLE_PER_QUERY = 10_000
 
 
-def month_people(s: Session, referenced: set[str]) -> tuple[Person, ...]:
-    """Everyone active, plus anyone the month's facts name who has left since."""
+class _Scope:
+    """Whose complaints decide ``person``'s lines of the month: his own, those of the people his
+    snapshot is charged for (supervisor or leader), those of everyone of his unit (the star)."""
+
+    def __init__(self, s: Session, person: str, start: datetime, end: datetime) -> None:
+        self.person = person
+        self.unit = s.scalar(select(PersonRow.unit_code).where(PersonRow.id == person))
+        self.unit_members = set() if self.unit is None else set(
+            s.scalars(select(PersonRow.id).where(PersonRow.unit_code == self.unit)))
+        self.charged = (select(ComplaintRow.against_id)
+                        .where(*_verified_in(start, end),
+                               or_(ComplaintRow.verified_supervisor_id == person,
+                                   ComplaintRow.verified_leader_id == person)))
+
+    def complaints(self):
+        """The condition on a complaint row: it is against someone of the scope."""
+        against = [ComplaintRow.against_id == self.person, ComplaintRow.against_id.in_(self.charged)]
+        if self.unit is not None:  # (== None would mean everyone without a unit)
+            against.append(ComplaintRow.against_id.in_(select(PersonRow.id).where(PersonRow.unit_code == self.unit)))
+        return or_(*against)
+
+    def people(self):
+        """Active people of the scope (the full read takes every active person)."""
+        if self.unit is None:
+            return PersonRow.id == self.person
+        return or_(PersonRow.id == self.person, PersonRow.unit_code == self.unit)
+
+
+def month_people(s: Session, referenced: set[str], scope: _Scope | None = None) -> tuple[Person, ...]:
+    """Everyone active (of the scope, if one), plus anyone the month's facts name who has left since."""
     leaders = dict(s.execute(select(Unit.code, Unit.leader_id)).all())
     columns = (PersonRow.id, PersonRow.name, PersonRow.unit_code, PersonRow.supervisor_id, PersonRow.roles)
-    rows = s.execute(select(*columns).where(PersonRow.active)).all()
+    active = select(*columns).where(PersonRow.active)
+    rows = s.execute(active if scope is None else active.where(scope.people())).all()
     # Those who left, a chunk at a time: one IN of a conglomerate's every name would pass
     # PostgreSQL's 65,535 parameters (found by bench/month_close.py at 100,000 people).
     left = sorted(referenced - {r.id for r in rows})
@@ -99,14 +146,18 @@ def month_people(s: Session, referenced: set[str]) -> tuple[Person, ...]:
                  for pid, name, unit, supervisor, roles in rows)
 
 
-def _complaints(s: Session, start: datetime, end: datetime) -> tuple[Complaint, ...]:
-    rows = s.execute(
-        select(ComplaintRow.id, ComplaintRow.against_id, ComplaintRow.source,
-               ComplaintRow.category, ComplaintRow.verified_at,
-               ComplaintRow.verified_supervisor_id, ComplaintRow.verified_leader_id)
-        .where(ComplaintRow.verified_at >= start, ComplaintRow.verified_at < end,
-               ComplaintRow.state != "dismissed", ComplaintRow.against_id.is_not(None))
-        .order_by(ComplaintRow.verified_at, ComplaintRow.id))
+def _verified_in(start: datetime, end: datetime) -> tuple:
+    """A complaint that counts in the month: verified in it, not dismissed, against someone."""
+    return (ComplaintRow.verified_at >= start, ComplaintRow.verified_at < end,
+            ComplaintRow.state != "dismissed", ComplaintRow.against_id.is_not(None))
+
+
+def _complaints(s: Session, start: datetime, end: datetime, scope: _Scope | None = None) -> tuple[Complaint, ...]:
+    query = (select(ComplaintRow.id, ComplaintRow.against_id, ComplaintRow.source,
+                    ComplaintRow.category, ComplaintRow.verified_at,
+                    ComplaintRow.verified_supervisor_id, ComplaintRow.verified_leader_id)
+             .where(*_verified_in(start, end)).order_by(ComplaintRow.verified_at, ComplaintRow.id))
+    rows = s.execute(query if scope is None else query.where(scope.complaints()))
     return tuple(Complaint(id=str(cid), against=against, source=source, category=category,
                            verified_at=at.astimezone(BUSINESS_TZ), supervisor=sup, leader=lead)
                  for cid, against, source, category, at, sup, lead in rows)

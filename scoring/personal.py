@@ -1,9 +1,10 @@
 """One person's own record (``/me``): the open months so far, the published months, the star streak.
 
 Read-only, one reading transaction. An open month (this one, and the last one until it is
-published) is scored as the month close would score it now: ``read_month_facts`` and
-``score_month`` over the month's facts so far, the person's entry kept, so each line carries the
-sentence the notice will print. A published month is read as published: the figures the month
+published) is scored as the month close would score it now: ``score_month`` over the part of the
+month's facts so far that decides his lines (``read_person_facts``: his complaints, those his
+snapshot is charged for, his unit's for the star, his breaches), his entry kept, so each line
+carries the sentence the notice will print. A published month is read as published: the figures the month
 close stored (one JSON path into ``month_close.result``, never the whole month) and the star
 months of ``month_outcome``. Only the asked-for person's data leaves this module.
 """
@@ -21,7 +22,7 @@ from core.org import Person
 from core.policy import Policy
 from core.timeutil import current_month, local_iso, month_shift, utcnow
 from scoring.edge import score_month
-from scoring.facts import read_month_facts
+from scoring.facts import read_person_facts
 from scoring.facts_json import person_to_json
 from scoring.models import MonthClose, MonthOutcome
 from scoring.rules import star_streak
@@ -65,7 +66,7 @@ class PersonalRecordService:
         }
 
     def _running(self, s, month: str, person_id: str) -> dict:
-        result = score_month(read_month_facts(s, month), self.policy)
+        result = score_month(read_person_facts(s, month, person_id), self.policy)
         mine = result.people.get(person_id)
         entry = person_to_json(mine) if mine is not None else {"lines": []}
         return {"month": month, **_figures(entry), "lines": entry["lines"]}
