@@ -19,14 +19,24 @@ from workflows.runtime import Runtime
 DECEMBER_OVER = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
 
 
-def _runtime(db_url, tmp_path) -> Runtime:
-    """A process of its own (the web's, a flow's): its own runtime on the same database."""
-    return Runtime(Settings(database_url=db_url, notice_dir=tmp_path / "notices", outbox_dir=tmp_path / "outbox"))
+@pytest.fixture
+def process(db_url, tmp_path):
+    """``process()``: a process of its own (the web's, a flow's), its own runtime on the same database."""
+    made: list[Runtime] = []
+
+    def build() -> Runtime:
+        made.append(Runtime(Settings(database_url=db_url, notice_dir=tmp_path / "notices",
+                                     outbox_dir=tmp_path / "outbox")))
+        return made[-1]
+
+    yield build
+    for rt in made:
+        rt.db.dispose()
 
 
-def test_a_saved_change_applies_from_the_next_open_month_in_every_process(cli, db, db_url, policy, tmp_path):
+def test_a_saved_change_applies_from_the_next_open_month_in_every_process(cli, db, process, policy, tmp_path):
     november(cli)
-    web, flow = _runtime(db_url, tmp_path), _runtime(db_url, tmp_path)
+    web, flow = process(), process()
     assert web.policy.version == flow.policy.version == policy.version  # the file, until a save
     first = months(db, policy, tmp_path)
     first.close("2026-11", "wuqing")
@@ -75,8 +85,8 @@ def test_a_saved_change_applies_from_the_next_open_month_in_every_process(cli, d
     assert "适用自 applies from 2026-12" in text and "by wuqing" in text and "政策文件 the policy file" in text
 
 
-def test_saving_is_refused_for_others_for_stale_drafts_and_for_no_change(cli, db, db_url, policy, tmp_path):
-    rt = _runtime(db_url, tmp_path)
+def test_saving_is_refused_for_others_for_stale_drafts_and_for_no_change(cli, db, process, policy, tmp_path):
+    rt = process()
     service = PolicyService(rt.db, rt.policy, rt.settings)
     draft = load_policy(draft_file(tmp_path))
     with pytest.raises(Forbidden):
