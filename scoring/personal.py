@@ -20,6 +20,7 @@ from core.db import Database
 from core.errors import NotFound
 from core.org import Person
 from core.policy import Policy
+from core.policystore import policy_for_month
 from core.timeutil import current_month, local_iso, month_shift, utcnow
 from scoring.edge import score_month
 from scoring.facts import read_person_facts
@@ -66,7 +67,9 @@ class PersonalRecordService:
         }
 
     def _running(self, s, month: str, person_id: str) -> dict:
-        result = score_month(read_person_facts(s, month, person_id), self.policy)
+        # The rules the month's close will use (a change saved in the console applies by month).
+        policy = policy_for_month(s, month) or self.policy
+        result = score_month(read_person_facts(s, month, person_id), policy)
         mine = result.people.get(person_id)
         entry = person_to_json(mine) if mine is not None else {"lines": []}
         return {"month": month, **_figures(entry), "lines": entry["lines"]}

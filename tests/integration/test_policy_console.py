@@ -12,6 +12,7 @@ from core.policy import load_policy
 from core.policystore import versions
 from core.settings import Settings
 from scoring.models import MonthClose
+from scoring.personal import PersonalRecordService
 from scoring.policyservice import PolicyService
 from tests.integration.test_policy import NOVEMBER_OVER, draft_file, months, november
 from workflows.runtime import Runtime
@@ -75,6 +76,14 @@ def test_a_saved_change_applies_from_the_next_open_month_in_every_process(cli, d
     assert months(db, policy, tmp_path).close("2026-12", "wuqing")["policy_version"] == draft.version
     with db.reading() as s:
         assert s.get(MonthClose, "2026-11").policy_version == policy.version
+
+    # A person's running month (/me) reads under the rules its close will use.
+    cli("complaint", "new", "--window", "inv-1", "--source", "customer", "--category", "attitude", "--text", "…",
+        "--against", "zhangsan", "--at", "2026-12-02T09:00", "--json")
+    (c,) = [x for x in cli("complaint", "list", "--json") if x["state"] == "received"]
+    cli("complaint", "advance", str(c["id"]), "verify", "--by", c["owner"], "--at", "2026-12-02T09:10", "--json")
+    record = PersonalRecordService(db, policy, now=lambda: datetime(2026, 12, 3, 2, tzinfo=UTC)).record("zhangsan")
+    assert [(r["month"], r["deductions"]) for r in record["running"]] == [("2026-12", 10)]  # 10, not the file's 5
 
     history = cli("policy", "history", "--json")
     entry = next(h for h in history if h["version"] == draft.version)
