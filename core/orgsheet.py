@@ -11,7 +11,6 @@ they may hold a channel's secret; a load keeps each person's own.
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -91,21 +90,24 @@ def workbook_document(data: bytes, source: str) -> _Map:
         raise OrgFileError(f"{source}: larger than {MAX_BYTES // 1024 // 1024} MB 文件过大")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise OrgFileError(f"{source}: not an .xlsx workbook 不是 .xlsx 工作簿 ({type(exc).__name__})") from None
-    try:
-        sheets: dict[str, tuple[str, list[tuple[RowAt, dict]]]] = {}
-        for ws in wb.worksheets:
-            kind = _kind_of_sheet(ws.title)
-            if kind is None:
-                raise OrgFileError(f"{source}: 工作表「{ws.title}」未知 / unknown sheet '{ws.title}' (the sheets: "
-                                   + ", ".join(title for title, _ in LAYOUT.values()) + ")")
-            if kind in sheets:
-                raise OrgFileError(f"{source}: 工作表「{ws.title}」重复 / sheet '{ws.title}' repeats "
-                                   f"'{sheets[kind][0]}'")
-            sheets[kind] = (ws.title, _rows(ws, kind, source, get_column_letter))
-    finally:
-        wb.close()
+        try:
+            sheets: dict[str, tuple[str, list[tuple[RowAt, dict]]]] = {}
+            for ws in wb.worksheets:
+                kind = _kind_of_sheet(ws.title)
+                if kind is None:
+                    raise OrgFileError(f"{source}: 工作表「{ws.title}」未知 / unknown sheet '{ws.title}' (the sheets: "
+                                       + ", ".join(title for title, _ in LAYOUT.values()) + ")")
+                if kind in sheets:
+                    raise OrgFileError(f"{source}: 工作表「{ws.title}」重复 / sheet '{ws.title}' repeats "
+                                       f"'{sheets[kind][0]}'")
+                sheets[kind] = (ws.title, _rows(ws, kind, source, get_column_letter))  # parsed as it is read
+        finally:
+            wb.close()
+    except OrgFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken archive or XML fails deep inside openpyxl in many ways
+        raise OrgFileError(f"{source}: not an .xlsx workbook or damaged 不是 .xlsx 工作簿或文件已损坏 "
+                           f"({type(exc).__name__})") from None
     for kind in REQUIRED_SHEETS:
         if kind not in sheets:
             raise OrgFileError(f"{source}: 缺少工作表「{LAYOUT[kind][0]}」/ missing sheet '{LAYOUT[kind][0]}'")
@@ -205,9 +207,10 @@ def _document(sheets: dict, source: str) -> _Map:
         text = row.get("text")
         if text is None:
             raise _fail(source, at, "text", f"commitments.{position}: missing key 'text' 缺少承诺内容")
-        if isinstance(text, str):
-            text = _Located(text)
-            text.line = at
+        if not isinstance(text, str):  # a date, a truth value: refused here, where its row is known
+            raise _fail(source, at, "text", f"commitments.{position}: expected text 应为文本")
+        text = _Located(text)
+        text.line = at
         positions[position]["commitments"].append(text)
     doc["positions"] = positions
 
@@ -250,9 +253,10 @@ def _document(sheets: dict, source: str) -> _Map:
         person = row.get("person")
         if person is None:
             raise _fail(source, at, "person", f"team.{role}: missing key 'person' 缺少工号")
-        if isinstance(person, str):
-            person = _Located(person)
-            person.line = at
+        if not isinstance(person, str):
+            raise _fail(source, at, "person", f"team.{role}: expected text 应为文本")
+        person = _Located(person)
+        person.line = at
         team.setdefault(role, _List()).append(person)
         team.key_at.setdefault(role, at)
     doc["team"] = team
