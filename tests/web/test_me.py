@@ -113,6 +113,26 @@ def test_another_persons_month_never_shows(client, runtime, months):
     assert client.get("/me?person=zhangsan").text.count("争执") == page.count("争执")
 
 
+def test_the_open_month_is_scored_under_the_rules_its_close_will_use(client, runtime, months, tmp_path):
+    """A change saved in the console applies from the month after the last published one (this
+    one): /me's points follow it, as the close of this month does; the file's numbers do not."""
+    from core.policy import load_policy
+    from scoring.policyservice import PolicyService
+    from tests.integration.test_policy import draft_file
+
+    before = runtime.personal().record("zhangsan")["running"][0]
+    draft = load_policy(draft_file(tmp_path))  # attitude 5 → 10
+    saved = PolicyService(runtime.db, runtime.policy, runtime.settings).save(
+        draft, "wuqing", based_on=runtime.policy.version)
+    assert saved["applies_from"] == months["this"]
+    after = runtime.personal().record("zhangsan")["running"][0]
+    closed = runtime.months().close(months["this"], "wuqing")["people"]["zhangsan"]
+    assert after["deductions"] == closed["deductions"] == 2 * before["deductions"]
+    assert [ln["reason_zh"] for ln in after["lines"]] == [ln["reason_zh"] for ln in closed["lines"]]
+    login(client, "zhangsan")
+    assert f'<b class="deductions">{closed["deductions"]}</b>' in client.get("/me").text
+
+
 def test_without_a_login_me_asks_for_one(client):
     reply = client.get("/me", follow_redirects=False)
     assert reply.status_code == 303 and reply.headers["location"].startswith("/login")
