@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput, NotFound
 from core.ladder import LADDER, TEAM_SECTION
 from core.org import Person, Position, Unit, Window
-from core.orgfile import _List, _Map
+from core.orgfile import LocatedList, LocatedMap
 
 EDITABLE = ("positions", "units", "windows", "people")
 
@@ -24,15 +24,15 @@ EDITABLE = ("positions", "units", "windows", "people")
 def located(value):
     """Plain dicts and lists as the validation's mappings and lists (no line: the directory)."""
     if isinstance(value, dict):
-        out = _Map()
+        out = LocatedMap()
         out.update({k: located(v) for k, v in value.items()})
         return out
     if isinstance(value, list | tuple):
-        return _List(located(v) for v in value)
+        return LocatedList(located(v) for v in value)
     return value
 
 
-def org_document(session: Session, contacts: bool = True) -> _Map:
+def org_document(session: Session, contacts: bool = True) -> LocatedMap:
     """The active directory as an organisation document (``contacts=False``: without them, for a
     workbook: they may hold a channel's secret)."""
     def active(model, order):
@@ -86,7 +86,7 @@ def org_document(session: Session, contacts: bool = True) -> _Map:
 
 # ---- the console's edits: each changes the document; check_org and apply_org do the rest ----------
 
-def _find(doc, kind: str, code: str):
+def find_item(doc, kind: str, code: str):
     """The item of ``kind`` with ``code`` in the document, or None."""
     if kind == "positions":
         return doc.get("positions", {}).get(code)
@@ -109,7 +109,7 @@ def put(session: Session, doc, kind: str, code: str, values: dict, new: bool) ->
     code = (code or "").strip()
     if not code:
         raise InvalidInput("code: expected text 请填写编号", field="code")
-    current = _find(doc, kind, code)
+    current = find_item(doc, kind, code)
     if new and current is not None:
         raise InvalidInput(f"code: '{code}' exists already 编号已存在", field="code")
     if new and session.get(KIND_MODELS[kind], code) is not None:
@@ -120,7 +120,7 @@ def put(session: Session, doc, kind: str, code: str, values: dict, new: bool) ->
     values = _clean(values)
     if kind == "positions":
         item = {"name": values.get("name"), "commitments": values.get("commitments", [])}
-        doc.setdefault("positions", _Map())[code] = located(item)
+        doc.setdefault("positions", LocatedMap())[code] = located(item)
         return
     if kind == "windows":
         unit = next((u for u in doc["units"] if u["code"] == values.get("unit")), None)
@@ -128,13 +128,13 @@ def put(session: Session, doc, kind: str, code: str, values: dict, new: bool) ->
             raise InvalidInput(f"unit: unknown unit '{values.get('unit') or ''}' 未知单位", field="unit")
         if current is not None:  # moved or edited: out of its unit first
             for u in doc["units"]:
-                u["windows"] = _List(w for w in u.get("windows", []) if w["code"] != code)
+                u["windows"] = LocatedList(w for w in u.get("windows", []) if w["code"] != code)
         window = {"code": code, **{k: values[k] for k in ("name", "position", "calendar") if k in values}}
-        unit.setdefault("windows", _List()).append(located(window))
+        unit.setdefault("windows", LocatedList()).append(located(window))
         return
     key = "id" if kind == "people" else "code"
     keep = {"contacts": current["contacts"]} if kind == "people" and current and "contacts" in current else {}
-    keep |= {"windows": current.get("windows", _List())} if kind == "units" and current else {}
+    keep |= {"windows": current.get("windows", LocatedList())} if kind == "units" and current else {}
     fields = ("name", "unit", "supervisor", "roles") if kind == "people" else ("name", "head", "leader")
     item = located({key: code, **{k: values[k] for k in fields if k in values}, **keep})
     if current is None:
@@ -150,7 +150,7 @@ def deactivate(session: Session, doc, kind: str, code: str) -> None:
     """Leave an item out of the document (apply_org deactivates it). Refused, in words, while
     something still points at it; the validation refuses anything else."""
     names = {p["id"]: p["name"] for p in doc["people"]}
-    if _find(doc, kind, code) is None:
+    if find_item(doc, kind, code) is None:
         raise NotFound(f"{kind}: no active '{code}' 不存在或已停用")
     if kind == "people":
         uses = [f"{u['name']} 的负责人 / head of {u['code']}" for u in doc["units"] if u.get("head") == code]
@@ -160,16 +160,16 @@ def deactivate(session: Session, doc, kind: str, code: str) -> None:
         uses += [f"监督小组 / team {role}" for role, who in (doc.get("team") or {}).items()
                  if code in (who if isinstance(who, list) else [who])]
         _refuse_in_use(f"{names.get(code, code)} ({code})", uses)
-        doc["people"] = _List(p for p in doc["people"] if p["id"] != code)
+        doc["people"] = LocatedList(p for p in doc["people"] if p["id"] != code)
     elif kind == "units":
-        unit = _find(doc, kind, code)
+        unit = find_item(doc, kind, code)
         uses = [f"{p['name']} ({p['id']})" for p in doc["people"] if p.get("unit") == code]
         uses += [f"{w['name']} ({w['code']})" for w in unit.get("windows", [])]
         _refuse_in_use(f"{unit['name']} ({code})", uses)
-        doc["units"] = _List(u for u in doc["units"] if u["code"] != code)
+        doc["units"] = LocatedList(u for u in doc["units"] if u["code"] != code)
     elif kind == "windows":
         for u in doc["units"]:
-            u["windows"] = _List(w for w in u.get("windows", []) if w["code"] != code)
+            u["windows"] = LocatedList(w for w in u.get("windows", []) if w["code"] != code)
     elif kind == "positions":
         uses = [f"{w['name']} ({w['code']})" for u in doc["units"] for w in u.get("windows", [])
                 if w["position"] == code]
@@ -191,7 +191,7 @@ def reactivate(session: Session, doc, kind: str, code: str) -> None:
     if row is None or row.active:
         raise NotFound(f"{kind}: no inactive '{code}' 没有已停用的该项")
     if kind == "positions":
-        doc.setdefault("positions", _Map())[code] = located({"name": row.name,
+        doc.setdefault("positions", LocatedMap())[code] = located({"name": row.name,
                                                             "commitments": list(row.commitments)})
     elif kind == "units":
         doc["units"].append(located(_clean({"code": code, "name": row.name, "head": row.head_id,
@@ -201,7 +201,7 @@ def reactivate(session: Session, doc, kind: str, code: str) -> None:
         if unit is None:
             raise InvalidInput(f"unit: '{row.unit_code}' is inactive: reactivate it first 所属单位已停用，请先启用",
                                field="unit")
-        unit.setdefault("windows", _List()).append(located(_clean(
+        unit.setdefault("windows", LocatedList()).append(located(_clean(
             {"code": code, "name": row.name, "position": row.position_code, "calendar": row.calendar})))
     else:
         derived = {"supervisor", "leader", *TEAM_SECTION}

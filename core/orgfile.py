@@ -19,11 +19,11 @@ CALENDARS = ("all_hours", "business")
 ID_MAX, NAME_MAX = 64, 200  # the columns of core/org.py: ids and codes String(64), names String(200)
 
 
-class _Map(dict):
+class LocatedMap(dict):
     line = 0
 
 
-class _List(list):
+class LocatedList(list):
     line = 0
 
 
@@ -39,7 +39,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
-    result = _Map()
+    result = LocatedMap()
     result.line = node.start_mark.line + 1
     yield result
     seen: dict = {}
@@ -56,7 +56,7 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
 
 
 def _construct_list(loader: _LineLoader, node: yaml.SequenceNode):
-    result = _List()
+    result = LocatedList()
     result.line = node.start_mark.line + 1
     yield result
     result.extend(loader.construct_sequence(node, deep=True))
@@ -113,13 +113,13 @@ class OrgSpec:
     people: tuple[PersonSpec, ...]
 
 
-class _Located(str):
+class LocatedText(str):
     """A text that knows where it was read (a workbook's cell): its ``line`` is the row's place."""
 
     line = 0
 
 
-class _Reader:
+class SpecReader:
     """Small checks that name the file, the line and the item.
 
     ``at`` is where an item was read: a line of a YAML file here; a row of a workbook sheet for
@@ -139,7 +139,7 @@ class _Reader:
     def fail(self, at, message: str, key: str | None = None) -> OrgFileError:
         return OrgFileError(f"{self.place(at, key)}: {message}", field=key)
 
-    def mapping(self, value, line, what: str, allowed: set[str], required: set[str]) -> _Map:
+    def mapping(self, value, line, what: str, allowed: set[str], required: set[str]) -> LocatedMap:
         if not isinstance(value, dict):
             raise self.fail(line, f"{what}: expected a mapping 应为映射")
         at = getattr(value, "line", line)
@@ -195,21 +195,21 @@ def parse_org(text: str, source: str = "org.yaml") -> OrgSpec:
         line = mark.line + 1 if mark else text[:getattr(exc, "position", 0)].count("\n") + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise OrgFileError(f"{source}:{line}: broken YAML 格式错误: {problem}") from None
-    return check_org(doc, _Reader(source))
+    return check_org(doc, SpecReader(source))
 
 
-def check_org(doc, r: _Reader) -> OrgSpec:
+def check_org(doc, r: SpecReader) -> OrgSpec:
     """The one validation of an organisation, whatever it was read from (a YAML file, a workbook,
     the directory with a console edit): the document as YAML would give it, checked whole."""
     doc = r.mapping(doc, 1, "file", {"positions", "units", "people", "team"}, {"units", "people"})
-    positions = _positions(r, doc.get("positions") or _Map(), doc.line)
+    positions = _positions(r, doc.get("positions") or LocatedMap(), doc.line)
     people, lines = _people(r, doc["people"], doc.line)
     units = _units(r, doc["units"], doc.line, positions, lines)
     team = _team(r, doc.get("team"), doc.line, lines)
     return _assemble(r, positions, units, people, lines, team)
 
 
-def _positions(r: _Reader, raw, line: int) -> dict[str, PositionSpec]:
+def _positions(r: SpecReader, raw, line: int) -> dict[str, PositionSpec]:
     raw = r.mapping(raw, line, "positions", set(raw) if isinstance(raw, dict) else set(), set())
     out = {}
     for code, item in raw.items():
@@ -223,7 +223,7 @@ def _positions(r: _Reader, raw, line: int) -> dict[str, PositionSpec]:
     return out
 
 
-def _people(r: _Reader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
+def _people(r: SpecReader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
     items, lines = [], {}
     for i, item in enumerate(r.seq(raw, line, "people")):
         at = getattr(item, "line", line)
@@ -255,7 +255,7 @@ def _people(r: _Reader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
     return items, lines
 
 
-def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) -> list[tuple[UnitSpec, int]]:
+def _units(r: SpecReader, raw, line: int, positions: dict, people: dict[str, int]) -> list[tuple[UnitSpec, int]]:
     out, seen_units, seen_windows = [], {}, {}
     for i, item in enumerate(r.seq(raw, line, "units")):
         at = getattr(item, "line", line)
@@ -296,7 +296,7 @@ def _units(r: _Reader, raw, line: int, positions: dict, people: dict[str, int]) 
     return out
 
 
-def _team(r: _Reader, raw, line: int, people: dict[str, int]) -> dict[str, list[str]]:
+def _team(r: SpecReader, raw, line: int, people: dict[str, int]) -> dict[str, list[str]]:
     if raw is None:
         return {}
     raw = r.mapping(raw, line, "team", set(TEAM_SECTION), set())
@@ -319,7 +319,7 @@ def _team(r: _Reader, raw, line: int, people: dict[str, int]) -> dict[str, list[
     return team
 
 
-def _assemble(r: _Reader, positions, units, people, lines, team) -> OrgSpec:
+def _assemble(r: SpecReader, positions, units, people, lines, team) -> OrgSpec:
     unit_by_code = {u.code: u for u, _ in units}
     heads = {u.head for u in unit_by_code.values() if u.head}
     leaders = {u.leader for u in unit_by_code.values() if u.leader}
@@ -345,7 +345,7 @@ def _assemble(r: _Reader, positions, units, people, lines, team) -> OrgSpec:
     return OrgSpec(tuple(positions.values()), tuple(u for u, _ in units), tuple(specs))
 
 
-def _refuse_supervisor_cycles(r: _Reader, people: list[dict], supervisor_of: dict[str, str | None]) -> None:
+def _refuse_supervisor_cycles(r: SpecReader, people: list[dict], supervisor_of: dict[str, str | None]) -> None:
     """Every chain of supervisors ends: a penalty shared up the reporting line (rules.md §4) must
     reach someone. Refused at the first person, in file order, whose chain comes back to him."""
     ends: set[str] = set()  # people whose chain is known to end

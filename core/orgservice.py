@@ -21,7 +21,7 @@ from core.db import Database
 from core.errors import Conflict, OrgFileError
 from core.ladder import LADDER, TEAM_SECTION
 from core.org import OrgChange, OrgLoad, Person, Position, Unit, Window
-from core.orgfile import OrgSpec, _Reader, check_org, parse_org
+from core.orgfile import OrgSpec, SpecReader, check_org, parse_org
 from core.orgload import Change, LoadSummary, apply_org, changes_for
 
 XLSX = (".xlsx",)
@@ -116,7 +116,7 @@ def directory_digest(session) -> str:
                           .encode("utf-8")).hexdigest()[:32]
 
 
-class _ConsoleReader(_Reader):
+class _ConsoleReader(SpecReader):
     """A console edit's refusals: the field, no file or line."""
 
     def place(self, at, key):

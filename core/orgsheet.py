@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from core.errors import OrgFileError
 from core.glossary import ROLES
 from core.ladder import TEAM_SECTION as TEAM_KEYS
-from core.orgfile import _List, _Located, _Map, _Reader, check_org  # noqa: F401 - check_org for callers
+from core.orgfile import LocatedList, LocatedMap, LocatedText, SpecReader, check_org  # noqa: F401 - check_org for callers
 from core.workbook import Sheet
 
 # kind → (sheet title, [(key, Chinese header)]); a header cell reads "工号 id": either word will do.
@@ -55,7 +55,7 @@ class RowAt:
         return f"row {self.row}"
 
 
-class _SheetReader(_Reader):
+class _SheetReader(SpecReader):
     """The validation's refusals, placed in the workbook: sheet, row, column."""
 
     def place(self, at, key: str | None) -> str:
@@ -73,13 +73,13 @@ class _SheetReader(_Reader):
         return f"row {at.row}" if isinstance(at, RowAt) else f"line {at}"
 
 
-def reader(source: str) -> _Reader:
+def reader(source: str) -> SpecReader:
     return _SheetReader(source)
 
 
 # ---- reading ------------------------------------------------------------------------------------
 
-def workbook_document(data: bytes, source: str) -> _Map:
+def workbook_document(data: bytes, source: str) -> LocatedMap:
     """The workbook as an organisation document; refused (OrgFileError naming the sheet, the row
     and the column) when its layout is not docs/org-workbook.md's. Check it with check_org(doc,
     reader(source))."""
@@ -183,22 +183,22 @@ def _fail(source: str, at: RowAt, key: str, message: str) -> OrgFileError:
     return _SheetReader(source).fail(at, message, key)
 
 
-def _document(sheets: dict, source: str) -> _Map:
-    doc = _Map()
+def _document(sheets: dict, source: str) -> LocatedMap:
+    doc = LocatedMap()
     doc.line = RowAt(sheets["people"][0], 1)
-    positions = _Map()
+    positions = LocatedMap()
     positions.line = doc.line
     for at, row in sheets.get("positions", ("", []))[1]:
         code = row.get("code")
         if code is None:
             raise _fail(source, at, "code", "positions: missing key 'code' 缺少岗位编号")
-        code = _Located(str(code).strip())
+        code = LocatedText(str(code).strip())
         code.line = at
         if code in positions:
             raise _fail(source, at, "code", f"positions: repeated position '{code}' 重复的岗位编号 "
                                             f"(first at {positions[code].line})")
-        item = _Map({k: v for k, v in row.items() if k != "code"})
-        item.line, item["commitments"] = at, _List()
+        item = LocatedMap({k: v for k, v in row.items() if k != "code"})
+        item.line, item["commitments"] = at, LocatedList()
         positions[code] = item
     for at, row in sheets.get("commitments", ("", []))[1]:
         position = str(row.get("position") or "").strip()
@@ -209,15 +209,15 @@ def _document(sheets: dict, source: str) -> _Map:
             raise _fail(source, at, "text", f"commitments.{position}: missing key 'text' 缺少承诺内容")
         if not isinstance(text, str):  # a date, a truth value: refused here, where its row is known
             raise _fail(source, at, "text", f"commitments.{position}: expected text 应为文本")
-        text = _Located(text)
+        text = LocatedText(text)
         text.line = at
         positions[position]["commitments"].append(text)
     doc["positions"] = positions
 
-    units, by_code = _List(), {}
+    units, by_code = LocatedList(), {}
     for at, row in sheets["units"][1]:
-        item = _Map(row)
-        item.line, item["windows"] = at, _List()
+        item = LocatedMap(row)
+        item.line, item["windows"] = at, LocatedList()
         units.append(item)
         by_code.setdefault(str(row.get("code") or "").strip(), item)
     for at, row in sheets.get("windows", ("", []))[1]:
@@ -226,23 +226,23 @@ def _document(sheets: dict, source: str) -> _Map:
             raise _fail(source, at, "unit", "windows: missing key 'unit' 缺少所属单位")
         if unit not in by_code:
             raise _fail(source, at, "unit", f"windows: unknown unit '{unit}' 未知单位")
-        item = _Map({k: v for k, v in row.items() if k != "unit"})
+        item = LocatedMap({k: v for k, v in row.items() if k != "unit"})
         item.line = at
         by_code[unit]["windows"].append(item)
     doc["units"] = units
 
-    people = _List()
+    people = LocatedList()
     for at, row in sheets["people"][1]:
-        item = _Map(row)
+        item = LocatedMap(row)
         item.line = at
         if "roles" in item and isinstance(item["roles"], str):
             words = item["roles"].replace("，", ",").replace("、", ",").replace(";", ",").replace("；", ",")
-            item["roles"] = _List(ROLE_OF_LABEL.get(w.strip(), w.strip())
+            item["roles"] = LocatedList(ROLE_OF_LABEL.get(w.strip(), w.strip())
                                   for w in words.split(",") if w.strip())
         people.append(item)
     doc["people"] = people
 
-    team = _Map()
+    team = LocatedMap()
     team.line, team.key_at = doc.line, {}
     for at, row in sheets.get("team", ("", []))[1]:
         role = str(row.get("role") or "").strip()
@@ -255,9 +255,9 @@ def _document(sheets: dict, source: str) -> _Map:
             raise _fail(source, at, "person", f"team.{role}: missing key 'person' 缺少工号")
         if not isinstance(person, str):
             raise _fail(source, at, "person", f"team.{role}: expected text 应为文本")
-        person = _Located(person)
+        person = LocatedText(person)
         person.line = at
-        team.setdefault(role, _List()).append(person)
+        team.setdefault(role, LocatedList()).append(person)
         team.key_at.setdefault(role, at)
     doc["team"] = team
     return doc

@@ -156,9 +156,9 @@ def history(request: Request, staff: Staff = Depends(require_office)):
 # ---- one item: the form, add, edit, deactivate, reactivate -------------------------------------------
 
 def _item(doc, kind: str, code: str) -> dict | None:
-    from core.orgdoc import _find
+    from core.orgdoc import find_item
 
-    return _find(doc, kind, code)
+    return find_item(doc, kind, code)
 
 
 def _form_page(request: Request, kind: str, code: str | None, values: dict, error: str | None = None,

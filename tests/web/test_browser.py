@@ -69,15 +69,15 @@ def new_page(browser, request, tmp_path):
         pytest.fail("JavaScript errors: " + "; ".join(errors))
 
 
-def _expect():
+def expect_assertions():
     from playwright.sync_api import expect
 
     return expect
 
 
-def _file(page, base: str, text: str, category: str = "dispute", window: str = "inv-1") -> tuple[str, str]:
+def file_complaint(page, base: str, text: str, category: str = "dispute", window: str = "inv-1") -> tuple[str, str]:
     """The customer's intake form at a window (1号开票窗口): the confirmation's number and tracking link."""
-    expect = _expect()
+    expect = expect_assertions()
     page.goto(f"{base}/w/{window}")
     expect(page.locator("h1")).to_have_text("服务投诉")
     page.select_option("#category", category)
@@ -88,8 +88,8 @@ def _file(page, base: str, text: str, category: str = "dispute", window: str = "
     return page.inner_text("#complaint-number"), page.get_attribute("#tracking-link", "href")
 
 
-def _login(page, base: str, person: str) -> None:
-    expect = _expect()
+def log_in(page, base: str, person: str) -> None:
+    expect = expect_assertions()
     page.goto(f"{base}/login")
     page.fill("#user", person)
     page.fill("#password", PASSWORD)
@@ -114,9 +114,9 @@ def _no_xss(page) -> None:
 
 
 def test_a_customer_files_on_a_phone_follows_the_link_and_escalates(live_server, runtime, new_page):
-    expect = _expect()
+    expect = expect_assertions()
     page = new_page(**PHONE)
-    number, link = _file(page, live_server, "开票员态度恶劣，排队四十分钟无人理会")
+    number, link = file_complaint(page, live_server, "开票员态度恶劣，排队四十分钟无人理会")
     assert number == "#1"
     assert re.fullmatch(rf"{re.escape(live_server)}/t/[\w-]{{22,}}", link), link
     assert _too_wide(page) == []  # nothing wider than the phone: no sideways scrolling
@@ -155,14 +155,14 @@ def test_a_supervisor_verifies_arrives_resolves_and_the_complainant_rates(live_s
     from scoring.models import Praise
     from states.models import ComplaintRating
 
-    expect = _expect()
+    expect = expect_assertions()
     customer = new_page(**PHONE)
-    _, link = _file(customer, live_server, "开票员态度恶劣")
+    _, link = file_complaint(customer, live_server, "开票员态度恶劣")
     owner = runtime.complaints().get(1)["owner"]
     assert owner == "chenjian"  # invoicing goes to a supervisor who does not head it (sample org)
 
     staff = new_page(**DESKTOP)
-    _login(staff, live_server, owner)
+    log_in(staff, live_server, owner)
     expect(staff.locator("h1")).to_contain_text("我的待办")
     queued = staff.locator("tbody tr", has=staff.locator("a[href='/complaints/1']"))
     expect(queued).to_contain_text("inv-1")
@@ -217,7 +217,7 @@ def test_the_presidents_office_closes_and_publishes_last_month(live_server, runt
     from core.timeutil import month_bounds
     from notifications.notice import month_titles
 
-    expect = _expect()
+    expect = expect_assertions()
     month = last_month()
     start, _ = month_bounds(month)
     svc = runtime.complaints()
@@ -225,7 +225,7 @@ def test_the_presidents_office_closes_and_publishes_last_month(live_server, runt
     svc.advance(c["id"], "verify", c["owner"], against="zhangsan", at=start + timedelta(days=3, minutes=10))
 
     office = new_page(**DESKTOP)
-    _login(office, live_server, "wuqing")
+    log_in(office, live_server, "wuqing")
     office.goto(f"{live_server}/months/{month}")
     status = office.locator("#month-status")
     expect(status).to_have_text("未关账")
@@ -253,9 +253,9 @@ def test_the_presidents_office_closes_and_publishes_last_month(live_server, runt
 
 
 def test_markup_in_a_complaint_never_runs_in_a_real_browser(live_server, runtime, new_page):
-    expect = _expect()
+    expect = expect_assertions()
     customer = new_page(**PHONE)
-    _, link = _file(customer, live_server, MARKUP)
+    _, link = file_complaint(customer, live_server, MARKUP)
     expect(customer.locator("#complaint-text")).to_have_text(MARKUP)
     _no_xss(customer)
     customer.goto(link)
@@ -264,7 +264,7 @@ def test_markup_in_a_complaint_never_runs_in_a_real_browser(live_server, runtime
 
     owner = runtime.complaints().get(1)["owner"]
     staff = new_page(**DESKTOP)
-    _login(staff, live_server, owner)
+    log_in(staff, live_server, owner)
     expect(staff.locator("tbody td.text")).to_contain_text("<img src=x")  # my queue (cut at a word)
     _no_xss(staff)
     staff.goto(f"{live_server}/complaints/1")
@@ -319,7 +319,7 @@ def test_the_dashboard_charts_stay_readable_with_seven_units_and_twelve_months(l
                                     at=at + timedelta(minutes=5 * n))
     for name, options in (("phone", PHONE), ("desktop", DESKTOP)):
         page = new_page(**options)
-        _login(page, live_server, "wuqing")
+        log_in(page, live_server, "wuqing")
         page.goto(f"{live_server}/dashboard?months=12")
         charts = page.evaluate(CHART_TEXTS)
         assert len(charts) == 3, name
@@ -343,10 +343,10 @@ def test_the_dashboard_charts_stay_readable_with_seven_units_and_twelve_months(l
 
 def test_the_pages_own_script_runs_under_the_content_security_policy(live_server, runtime, new_page):
     """script-src 'self': the countdown (/static/countdown.js) replaces the server's "截止 …" text."""
-    expect = _expect()
-    _file(new_page(**PHONE), live_server, "等了很久没人处理")
+    expect = expect_assertions()
+    file_complaint(new_page(**PHONE), live_server, "等了很久没人处理")
     staff = new_page(**DESKTOP)
-    _login(staff, live_server, "chenjian")
+    log_in(staff, live_server, "chenjian")
     staff.goto(f"{live_server}/")
     expect(staff.locator(".countdown").first).to_contain_text("剩余")
     assert "script-src 'self'" in staff.evaluate("() => fetch('/').then(r => r.headers.get('content-security-policy'))")
@@ -362,12 +362,12 @@ def test_a_supervisor_reports_an_incident_the_steps_are_done_in_order_and_it_res
     from states.incident import IncidentService
     from states.watch import ClockWatch
 
-    expect = _expect()
+    expect = expect_assertions()
     svc = runtime.complaints()
     assert svc.create(window="inv-1", source="customer", category="dispute", text="货款算错，窗口无法解决",
                       by_team=False)["owner"] == "chenjian"
     supervisor = new_page(**DESKTOP)
-    _login(supervisor, live_server, "chenjian")
+    log_in(supervisor, live_server, "chenjian")
     supervisor.goto(f"{live_server}/complaints/1")
     report = supervisor.locator("form[data-incident=open]")
     expect(report.locator("button[type=submit]")).to_have_text("上报质量事故")
@@ -382,7 +382,7 @@ def test_a_supervisor_reports_an_incident_the_steps_are_done_in_order_and_it_res
     expect(supervisor.locator("form[data-incident]")).to_have_count(0)  # the executor's now
 
     executor = new_page(**DESKTOP)
-    _login(executor, live_server, "zhouhua")
+    log_in(executor, live_server, "zhouhua")
     executor.goto(f"{live_server}/complaints/1")
     executor.locator("form[data-event=arrive] button[type=submit]").click()
     expect(executor.locator("h1 .state")).to_have_text("已到场")
@@ -430,7 +430,7 @@ def test_the_public_notice_and_a_board_fit_a_phone(live_server, runtime, new_pag
 
     page = new_page(**PHONE)
     page.goto(f"{live_server}/notices/{month}")
-    _expect()(page.locator("#people")).to_contain_text("张三")
+    expect_assertions()(page.locator("#people")).to_contain_text("张三")
     assert _page_width(page) <= PHONE["viewport"]["width"], _too_wide(page)
 
     page.goto(f"{live_server}/boards/inv-1")

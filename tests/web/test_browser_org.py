@@ -10,15 +10,15 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.web.test_browser import DESKTOP, PHONE, _expect, _file, _login, new_page  # noqa: F401 - new_page: a fixture
+from tests.web.test_browser import DESKTOP, PHONE, expect_assertions, file_complaint, log_in, new_page  # noqa: F401 - new_page: a fixture
 
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("browser")]
 
 
 def test_a_clerk_added_in_the_console_can_be_complained_about(live_server, runtime, new_page):  # noqa: F811
-    expect = _expect()
+    expect = expect_assertions()
     office = new_page(**DESKTOP)
-    _login(office, live_server, "wuqing")
+    log_in(office, live_server, "wuqing")
     office.locator("header nav a[href='/org']").click()
     expect(office.locator("h1")).to_have_text("组织架构")
 
@@ -42,13 +42,13 @@ def test_a_clerk_added_in_the_console_can_be_complained_about(live_server, runti
     expect(row).to_contain_text("单位负责人")  # his supervisor: the head of his unit, as a file says
 
     customer = new_page(**PHONE)  # the new window's public form, reached as its QR code leads
-    _file(customer, live_server, "司磅员态度生硬", "attitude", window="wb-3")
+    file_complaint(customer, live_server, "司磅员态度生硬", "attitude", window="wb-3")
     expect(customer.locator("main")).to_contain_text("3号磅")
     complaint = runtime.complaints().list()[-1]
     assert complaint["window"] == "wb-3"
 
     supervisor = new_page(**DESKTOP)
-    _login(supervisor, live_server, complaint["owner"])
+    log_in(supervisor, live_server, complaint["owner"])
     supervisor.goto(f"{live_server}/complaints/{complaint['id']}")
     verify = supervisor.locator("form[data-event=verify]")
     against = verify.locator("select[name=against]")
@@ -86,9 +86,9 @@ def test_a_workbook_with_a_bad_row_is_refused_naming_sheet_row_and_column(live_s
     wb.save(path)
     before = _directory(runtime)
 
-    expect = _expect()
+    expect = expect_assertions()
     office = new_page(**DESKTOP)
-    _login(office, live_server, "wuqing")
+    log_in(office, live_server, "wuqing")
     office.goto(f"{live_server}/org")
     office.set_input_files("#org-file", str(path))
     office.locator("#org-preview").click()
