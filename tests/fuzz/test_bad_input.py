@@ -41,7 +41,7 @@ LOG = os.environ.get("JIANDU_FUZZ_LOG")  # a file: every CLI case, its exit code
 PHASES = [p for p in Phase if p is not Phase.shrink or os.environ.get("JIANDU_FUZZ_SHRINK")]
 
 
-def _db_name(url: str) -> str:
+def db_name(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgres"
 
 
@@ -252,7 +252,7 @@ def test_org_file(org_db, db_url, tmp_path):
     from core.errors import OrgFileError
     from core.orgservice import load_org_file
 
-    target = f"org[{_db_name(db_url)}]"
+    target = f"org[{db_name(db_url)}]"
     path = tmp_path / "org.yaml"
 
     @fuzz(180)
@@ -626,7 +626,7 @@ def _file(draw, tmp: Path, kind: str) -> str:
 def test_cli_arguments(db_url, tmp_path, monkeypatch, capsys):
     from jiandu.cli import context, main
 
-    target = f"cli[{_db_name(db_url)}]"
+    target = f"cli[{db_name(db_url)}]"
     runtimes = []  # each command builds its Runtime: dispose of its engine after the case
     build = context.runtime
     monkeypatch.setattr(context, "runtime", lambda: runtimes.append(build()) or runtimes[-1])
@@ -726,7 +726,7 @@ def test_api_bodies(app_with, runtime, db_url):
 
     # Every case comes from one address: a budget that never ends, so that each reaches the intake.
     client = TestClient(app_with(api_intake_rate_limit="100000/hour"))
-    target = f"api[{_db_name(db_url)}]"
+    target = f"api[{db_name(db_url)}]"
     headers = {"Authorization": f"Bearer {AccountService(runtime.db).issue_token('zhouhua', 'fuzz')}",
                "Content-Type": "application/json"}
     svc = runtime.complaints()

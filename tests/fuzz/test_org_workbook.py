@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tests.fuzz.counts import tally
-from tests.fuzz.test_bad_input import NASTY, _db_name, fuzz, org_state
+from tests.fuzz.test_bad_input import NASTY, db_name, fuzz, org_state
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 CODES = ["lisi", "chenjian", "zhouhua", "wuqing", "weighbridge", "gate", "office", "wb-1", "inv-1", "loading",
@@ -81,7 +81,7 @@ def test_org_workbook(org_db, db_url):
     from core.errors import OrgFileError
     from core.orgservice import export_org_xlsx, load_org, org_file_of
 
-    target = f"org workbook[{_db_name(db_url)}]"
+    target = f"org workbook[{db_name(db_url)}]"
     base = export_org_xlsx(org_db, NOW)
 
     @fuzz(60)
