@@ -11,9 +11,11 @@ The month is generated as in bench/score_month.py (fixed seed) and written with 
 * close (service): MonthCloseService.close as the schedule calls it: read, score, store, notice;
 * close again (service) and close again (flow): the same re-close, directly and through the
   month-close flow on a Prefect server started before the figures; the flow's overhead
-  (flow − service) must not grow with the number of people.
+  (flow − service) must not grow with the number of people;
+* close after a change (service): one more verified complaint, then a re-close (every line is
+  written again: the facts changed).
 
-Goal: the flow under 60 s and within 5× of the read.
+Goal: the flow under 60 s and within 5× of the read; a re-close no dearer than the first close.
 """
 
 from __future__ import annotations
@@ -105,6 +107,20 @@ def populate(url: str, facts: dict) -> None:
     engine.dispose()
 
 
+def one_more(url: str) -> None:
+    """One more verified complaint in the month, a copy of the last one: the facts change."""
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO complaint (state, source, category, window_code, unit_code, against_id, text, "
+                       "contact, owner_id, level, received_at, verified_at, arrived_at, closed_at, "
+                       "verified_supervisor_id, verified_leader_id, incident_status, tracking_token, version) "
+                       "SELECT state, source, category, window_code, unit_code, against_id, text, contact, "
+                       "owner_id, level, received_at, verified_at, arrived_at, closed_at, verified_supervisor_id, "
+                       "verified_leader_id, incident_status, 'one-more', version FROM complaint "
+                       "WHERE id = (SELECT max(id) FROM complaint)"))
+    engine.dispose()
+
+
 @contextmanager
 def prefect_server(enabled: bool):
     """A Prefect server started before the figures, as in production (its start is not a figure)."""
@@ -161,8 +177,10 @@ def run(kind: str, people: int, complaints: int, flow: bool) -> list[dict]:
             service = MonthCloseService(db, load_policy(), settings)
             _, close_s = timed("close (service)", lambda: service.close(MONTH, "system", scheduled=True))
             rows = [{"figure": f"{kind} close (service) {people}/{complaints}", "value": close_s, "baseline": read_s}]
-            if flow:  # a re-close both ways, so that the two do the same work
-                _, again_s = timed("close again (service)", lambda: service.close(MONTH, "system", scheduled=True))
+            _, again_s = timed("close again (service)", lambda: service.close(MONTH, "system", scheduled=True))
+            rows.append({"figure": f"{kind} close again (service) vs the first close {people}/{complaints}",
+                         "value": again_s, "baseline": close_s, "goal": "≤ 1× the first close"})
+            if flow:  # the same re-close through the flow, so that the two do the same work
                 os.environ["JIANDU_DATABASE_URL"] = url
                 os.environ["JIANDU_NOTICE_DIR"] = str(folder / "notices")
                 from workflows.flows import month_close
@@ -171,6 +189,11 @@ def run(kind: str, people: int, complaints: int, flow: bool) -> list[dict]:
                 _, flow_s = timed("close again (flow)", lambda: month_close(MONTH, "system"))
                 rows.append({"figure": f"{kind} close (flow) {people}/{complaints}", "value": flow_s,
                              "baseline": read_s, "overhead": flow_s - again_s})
+            one_more(url)
+            _, changed_s = timed("close after a change (service)",
+                                 lambda: service.close(MONTH, "system", scheduled=True))
+            rows.append({"figure": f"{kind} close after a change (service) vs the first close {people}/{complaints}",
+                         "value": changed_s, "baseline": close_s, "goal": "≤ 1× the first close"})
             db.dispose()
             return rows
         finally:
@@ -195,16 +218,22 @@ def main(argv: list[str] | None = None) -> int:
     missed = False
     for r in rows:
         ratio = r["value"] / r["baseline"]
-        met = r["value"] < 60 and ratio <= 5
+        if "goal" in r:  # a re-close against the first close
+            met = ratio <= 1
+            print(f"{r['figure']}: {r['value']:.1f} s = {ratio:.2f}× ({r['baseline']:.1f} s)"
+                  f"  goal {r['goal']}: {'met' if met else 'MISSED'}")
+        else:
+            met = r["value"] < 60 and ratio <= 5
+            extra = f"  Prefect overhead {r['overhead']:.1f} s" if "overhead" in r else ""
+            print(f"{r['figure']}: {r['value']:.1f} s = {ratio:.2f}× the read ({r['baseline']:.1f} s)"
+                  f"  goal < 60 s and ≤ 5×: {'met' if met else 'MISSED'}{extra}")
+            r["goal"] = "< 60 s, ≤ 5× read"
         missed |= not met
-        extra = f"  Prefect overhead {r['overhead']:.1f} s" if "overhead" in r else ""
-        print(f"{r['figure']}: {r['value']:.1f} s = {ratio:.2f}× the read ({r['baseline']:.1f} s)"
-              f"  goal < 60 s and ≤ 5×: {'met' if met else 'MISSED'}{extra}")
-        r.update(ratio=ratio, goal="< 60 s, ≤ 5× read", met=met)
+        r.update(ratio=ratio, met=met)
     try:
         from bench.results import record
 
-        record("month_close", rows)
+        record("month_close", rows, note=f"load average at the end {os.getloadavg()[0]:.1f} (2 CPU, shared)")
     except ImportError:  # the shared recorder arrives with bench/run_all.py
         pass
     return 0

@@ -15,12 +15,13 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import orjson
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from core.db import Database, JSONText
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Refused
@@ -88,7 +89,9 @@ class MonthCloseService:
             if not (scheduled and by == SCHEDULE_ACTOR):  # the schedule drafts; a person publishes
                 _require_role(s, by, "president_office", "close a month 关账")
             self._one_at_a_time(s, month)
-            row = s.get(MonthClose, month)
+            # The stored facts and the draft before are replaced, never read: not loaded (a large
+            # month's facts are a hundred megabytes of JSON).
+            row = s.get(MonthClose, month, options=[defer(MonthClose.facts), defer(MonthClose.previous_result)])
             if row is not None and row.status == PUBLISHED:
                 raise Refused(f"{month} is published: never closed again; correct it with an adjustment "
                               "in an open month 已公布的月份不可重新关账，请在下月做调整", state=PUBLISHED)
@@ -103,15 +106,24 @@ class MonthCloseService:
                     s.add(row)
                 row.previous_result = row.result  # kept for the review of what this draft changed
                 row.status, row.policy_version, row.result = DRAFT, policy.version, without_lines(result)
-                row.facts = facts_text(facts_to_json(facts))  # what it was scored from: what-if and audit
+                stored = facts_text(facts_to_json(facts))  # what it was scored from: what-if and audit
                 # The facts' digest, with the policy version, tells publish() whether the draft still
                 # holds: the same facts under the same policy score the same (score_month is pure).
-                row.facts_digest, row.closed_by, row.closed_at = digest(row.facts), by, now
+                facts_digest = digest(stored)
+                if facts_digest != row.facts_digest or _facts_missing(s, month):  # not the same again
+                    row.facts = stored
+                row.facts_digest, row.closed_by, row.closed_at = facts_digest, by, now
                 row.drafts = (row.drafts or 0) + 1
                 record_policy(s, policy, month, now)  # the version, kept whole (policy by month)
-                with _big_page_cache(s):  # the previous draft's lines out, the new ones in
-                    s.execute(delete(LedgerLine).where(LedgerLine.month == month))
-                    insert_ledger(s, ledger_rows(month, scored))
+                # A re-close that would make the very rows of the draft's ledger keeps them: the same
+                # facts under the same policy and the same scoring code give the same lines. Else
+                # the previous draft's lines go out (none at a first close) and the new ones in.
+                ledger_of = ledger_key(facts_digest, policy.version)
+                if ledger_of is None or ledger_of != row.ledger_of:
+                    with _big_page_cache(s):
+                        s.execute(delete(LedgerLine).where(LedgerLine.month == month))
+                        insert_ledger(s, ledger_rows(month, scored))
+                    row.ledger_of = ledger_of
                 view = self._view(row, result)
         if not scheduled:
             # A person closing reviews the draft notice at once. The schedule's draft is looked at
@@ -301,6 +313,11 @@ class MonthCloseService:
 
 
 
+def _facts_missing(s: Session, month: str) -> bool:
+    """A month closed before the close stored its facts (the digest alone), asked without loading them."""
+    return s.scalar(select(MonthClose.month).where(MonthClose.month == month, MonthClose.facts.is_(None))) is not None
+
+
 def _busy(month: str) -> Conflict:
     return Conflict(f"{month}: another close or publish of this month is running 该月正在关账或公布，"
                     "请稍后再试 / try again when it is done")
@@ -312,11 +329,52 @@ LEDGER_COLUMNS = ("month", "person_id", "rule", "points", "money", "source", "re
 def ledger_rows(month: str, result: MonthResult) -> Iterator[tuple]:
     """The month's ledger lines as rows of LEDGER_COLUMNS, person by person in id order; made as
     they are written, never all at once (millions of tuples)."""
+    # A complaint's person, supervisor and leader lines share its time, one datetime object: each
+    # is written out once (isoformat in Asia/Shanghai was a quarter of making the rows). Keyed by
+    # the object: every one stays alive in ``result`` while the rows are made.
+    times: dict[int, str] = {}
+
+    def when(at):
+        if at is None:
+            return None
+        text = times.get(id(at))
+        if text is None:
+            text = times[id(at)] = line_time(at)
+        return text
+
     # Unpacked, with Line.reason_zh / reason_en inlined: millions of rows (see scoring.model.Line).
     return ((month, pid, rule, points, money, source, zh if subject is None else subject + zh,
-             en if subject is None else subject + en, line_time(at))
+             en if subject is None else subject + en, when(at))
             for pid, p in sorted(result.people.items())
             for _, rule, points, money, source, zh, en, at, subject in p.lines)
+
+
+# What makes the ledger's rows besides the facts and the policy: the scoring code. A change to
+# any of these files (a deploy between two closes) makes a re-close write its lines again.
+_LEDGER_CODE = ("scoring/model.py", "scoring/numbers.py", "scoring/rules.py", "scoring/month.py",
+                "scoring/wording.py", "scoring/edge.py", "scoring/facts_json.py", "scoring/close.py",
+                "core/glossary.py")
+
+
+@cache
+def _ledger_code() -> str | None:
+    """A digest of the scoring code, or None where a file cannot be read (then every close writes)."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    try:
+        for name in _LEDGER_CODE:
+            h.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def ledger_key(facts_digest: str, policy_version: str) -> str | None:
+    """What a draft's ledger rows are made from (month_close.ledger_of): equal keys, equal rows."""
+    code = _ledger_code()
+    if code is None:
+        return None
+    return hashlib.sha256(f"{facts_digest} {policy_version} {code}".encode()).hexdigest()
 
 
 def insert_ledger(s: Session, rows: Iterable[tuple]) -> None:

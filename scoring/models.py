@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -58,6 +58,9 @@ class MonthClose(Base):
     status: Mapped[str] = mapped_column(String(10))  # draft | published
     policy_version: Mapped[str] = mapped_column(String(20))
     facts_digest: Mapped[str] = mapped_column(String(64))  # what the ledger was computed from
+    # What the draft's ledger_line rows were made from: the facts digest, the policy version and
+    # the scoring code (scoring.close.ledger_key); a re-close that would make the same rows keeps them.
+    ledger_of: Mapped[str | None] = mapped_column(String(64))
     # The `jiandu score` JSON of the month without the people's lines: those are the ledger_line
     # rows (a large month's lines would make this one value gigabytes; see month_view).
     result: Mapped[dict] = mapped_column(JSON)
@@ -76,10 +79,13 @@ class LedgerLine(Base):
     """One line of a month's ledger, queryable (the result JSON holds the same lines)."""
 
     __tablename__ = "ledger_line"
+    # Every query names the month (a month's lines; a person's lines of the published months):
+    # one index serves them, and a close maintains one index, not two (migration 0017).
+    __table_args__ = (Index("ix_ledger_line_month_person", "month", "person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    month: Mapped[str] = mapped_column(String(7), index=True)
-    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    person_id: Mapped[str] = mapped_column(String(64))
     rule: Mapped[str] = mapped_column(String(40))
     points: Mapped[int] = mapped_column(Integer)
     money: Mapped[int] = mapped_column(Integer)

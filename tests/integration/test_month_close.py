@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.errors import Conflict, Forbidden, InvalidInput, Refused
 from core.settings import Settings
@@ -124,6 +124,64 @@ def test_publish_refuses_a_stale_draft(cli):
     assert "changed since the draft" in cli(*publish, expect=2)
     cli("month", "close", "2026-11", "--by", "wuqing", "--at", "2026-12-01T09:00", "--json")
     assert cli(*publish, "--json")["status"] == "published"
+
+
+def test_a_reclose_rewrites_the_ledger_only_when_its_lines_would_change(org_db, policy, tmp_path, monkeypatch):
+    """Issue 15 item 3: the same facts, policy and scoring code keep the draft's rows (and its
+    stored facts); new facts, or another scoring code, write them again, equal to the engine's."""
+    import scoring.close as close_module
+    from scoring.models import MonthClose
+    from states.service import ComplaintService
+
+    complaints = ComplaintService(org_db, policy)
+
+    def verified(person, day):
+        c = complaints.create(window="inv-1", source="customer", category="attitude", text="x",
+                              against=person, at=datetime(2026, 11, day, 9, tzinfo=UTC))
+        complaints.advance(c["id"], "verify", c["owner"], None, datetime(2026, 11, day, 9, 10, tzinfo=UTC))
+
+    def ledger():
+        with org_db.reading() as s:
+            rows = s.execute(select(LedgerLine.id, LedgerLine.person_id, LedgerLine.reason_zh)
+                             .where(LedgerLine.month == "2026-11").order_by(LedgerLine.id)).all()
+            row = s.get(MonthClose, "2026-11")
+            engine = result_to_json(score_month(read_month_facts(s, "2026-11"), policy))
+            return rows, row.ledger_of, len(row.facts["complaints"]), engine
+
+    def engine_lines(engine):
+        return sorted((pid, ln["reason_zh"]) for pid, p in engine["people"].items() for ln in p["lines"])
+
+    def mark():  # a row changed behind the close's back shows whether a close rewrote the rows
+        with org_db.transaction() as s:
+            s.execute(update(LedgerLine).where(LedgerLine.id == s.scalar(select(func.min(LedgerLine.id))))
+                      .values(reason_zh="MARK"))
+
+    def lines(rows):
+        return sorted((p, z) for _, p, z in rows)
+
+    months = MonthCloseService(org_db, policy, Settings(notice_dir=tmp_path))
+    verified("zhangsan", 3)
+    verified("zhangsan", 4)
+    months.close("2026-11", "wuqing")
+    first, key, stored, engine = ledger()
+    assert key and stored == 2 and lines(first) == engine_lines(engine)
+
+    mark()
+    assert months.close("2026-11", "wuqing")["drafts"] == 2
+    kept, key_again, stored, _ = ledger()
+    assert (key_again, stored) == (key, 2)
+    assert [i for i, _, _ in kept] == [i for i, _, _ in first] and "MARK" in {z for _, _, z in kept}
+
+    verified("xiaozhao", 5)
+    months.close("2026-11", "wuqing")
+    second, key2, stored, engine = ledger()
+    assert key2 != key and stored == 3 and lines(second) == engine_lines(engine) != lines(first)
+
+    mark()
+    monkeypatch.setattr(close_module, "_ledger_code", lambda: "another scoring code")
+    months.close("2026-11", "wuqing")
+    third, key3, _, engine = ledger()
+    assert key3 != key2 and lines(third) == lines(second) == engine_lines(engine)
 
 
 def test_a_broken_clock_of_nobody_in_the_directory_refuses_the_close(cli, db_url):
