@@ -174,11 +174,11 @@ class SpecReader:
             raise self.fail(line, f"{what}: control characters or invalid Unicode 含有控制字符或无效字符", key)
         return text
 
-    def seq(self, value, line: int, what: str) -> list:
+    def seq(self, value, line, what: str, key: str | None = None) -> list:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(line, f"{what}: expected a list 应为列表")
+            raise self.fail(line, f"{what}: expected a list 应为列表", key)
         return value
 
 
@@ -235,7 +235,7 @@ def _people(r: SpecReader, raw, line: int) -> tuple[list[dict], dict[str, int]]:
             raise r.fail(at, f"{what}: repeated person id '{pid}' 重复的人员编号 (first at {r.first(lines[pid])})",
                          "id")
         roles = tuple(r.text(x, at, f"{what}.roles", key="roles")
-                      for x in r.seq(item.get("roles"), at, f"{what}.roles"))
+                      for x in r.seq(item.get("roles"), at, f"{what}.roles", "roles"))
         for role in roles:
             if role not in KNOWN_ROLES:
                 raise r.fail(at, f"{what} '{pid}': unknown role '{role}' 未知角色", "roles")

@@ -229,22 +229,30 @@ def org_state(db) -> tuple:
 
 
 def check_loaded(db, text: str) -> None:
-    """A load that succeeded left a directory that holds together."""
+    """A load that succeeded left the file's people and units, and a directory that holds together."""
     from core.orgfile import parse_org
-    from core.orgservice import org_snapshot
 
     spec = parse_org(text)
-    org = org_snapshot(db)
-    people = {p["id"] for p in org["people"]}
-    assert people == {p.id for p in spec.people}
+    org = holds_together(db)
+    assert {p["id"] for p in org["people"]} == {p.id for p in spec.people}
     assert {u["code"] for u in org["units"]} == {u.code for u in spec.units}
+
+
+def holds_together(db) -> dict:
+    """Every reference of the active directory points at something still active; the directory."""
+    from core.orgservice import org_snapshot
+
+    org = org_snapshot(db)
+    people, units = {p["id"] for p in org["people"]}, {u["code"] for u in org["units"]}
     for u in org["units"]:
         assert u["head"] is None or u["head"] in people, u
         assert u["leader"] is None or u["leader"] in people, u
         assert all(w["position"] in org["positions"] for w in u["windows"]), u
     for p in org["people"]:
         assert p["supervisor"] is None or p["supervisor"] in people, p
+        assert p["unit"] is None or p["unit"] in units, p
         assert p["roles"], p
+    return org
 
 
 @pytest.mark.db

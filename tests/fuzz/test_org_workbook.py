@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tests.fuzz.counts import tally
-from tests.fuzz.test_bad_input import NASTY, db_name, fuzz, org_state
+from tests.fuzz.test_bad_input import NASTY, db_name, fuzz, holds_together, org_state
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 CODES = ["lisi", "chenjian", "zhouhua", "wuqing", "weighbridge", "gate", "office", "wb-1", "inv-1", "loading",
@@ -58,22 +58,6 @@ def workbooks(draw, base: bytes) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def holds_together(db) -> None:
-    """A loaded directory: every reference points at someone or something still active."""
-    from core.orgservice import org_snapshot
-
-    org = org_snapshot(db)
-    people = {p["id"] for p in org["people"]}
-    for u in org["units"]:
-        assert u["head"] is None or u["head"] in people, u
-        assert u["leader"] is None or u["leader"] in people, u
-        assert all(w["position"] in org["positions"] for w in u["windows"]), u
-    for p in org["people"]:
-        assert p["supervisor"] is None or p["supervisor"] in people, p
-        assert p["unit"] is None or p["unit"] in {u["code"] for u in org["units"]}, p
-        assert p["roles"], p
 
 
 @pytest.mark.db
