@@ -10,7 +10,8 @@ a template and three sets of N complaints: for the service, the raw writes, the 
 Timed, for each of verify, arrive, resolve in turn, in alternating chunks:
 
 * service: ``Runtime.complaints().advance(...)`` on each of the N (machine, history row, clocks,
-  outbox through the notifier, one commit each, and the complaint read back as the API returns it);
+  outbox through the notifier, one commit each, and the complaint as the API returns it); no
+  courier (``deliver_on_commit=False``): its deliveries would run beside the timed loop;
 * raw: the INSERT/UPDATE statements the service sent for the same step of the template complaint
   (captured with a ``before_cursor_execute`` listener), with the ids of each of the other N
   complaints put in, sent on the DBAPI connection, one commit each. Every UPDATE must hit its row.
@@ -120,7 +121,9 @@ def replay(raw, plan: list[list[tuple[str, object, bool]]]) -> None:
 def run(kind: str, n: int, verbose: bool) -> dict:
     with scratch_database(kind, "advance") as url:
         load_sample_org(url)
-        rt = Runtime(Settings(database_url=url))  # channels: the embedded file channel
+        # Channels: the embedded file channel. No courier: its deliveries after each commit
+        # would run on a thread beside the timed loop and into the captured statements.
+        rt = Runtime(Settings(database_url=url, deliver_on_commit=False))
         svc = rt.complaints()
         first = svc.create(window="wb-1", source="customer", category="attitude", text="态度差，不理人",
                            against="lisi", contact="13800000000", at=T0)

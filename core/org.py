@@ -100,9 +100,14 @@ class OrgChange(Base):
 
 def active_person(session: Session, person_id: str, field: str) -> Person:
     """The person, still in the directory; refused naming ``field`` otherwise (404 / 403)."""
+    return check_active(session.get(Person, person_id), person_id, field)
+
+
+def check_active(p, person_id: str, field: str):
+    """``p`` (a Person, or a row with its ``active`` column) if it is there and active; refused
+    naming ``field`` otherwise (404 / 403)."""
     from core.errors import Forbidden, NotFound
 
-    p = session.get(Person, person_id)
     if p is None:
         raise NotFound(f"{field}: unknown person '{person_id}' 未知人员")
     if not p.active:
@@ -158,7 +163,12 @@ def ladder_owner(session: Session, level: int) -> Person | None:
 
 def rung_of(person: Person) -> int:
     """The highest ladder level a person holds, 0 if none."""
-    return max((lvl for lvl, role in LADDER.items() if person.has_role(role)), default=0)
+    return rung_of_roles(person.roles)
+
+
+def rung_of_roles(roles: list[str] | None) -> int:
+    """The highest ladder level these roles hold, 0 if none."""
+    return max((lvl for lvl, role in LADDER.items() if role in (roles or [])), default=0)
 
 
 def units_headed_by(session: Session, person_id: str) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 from functools import cache, partial
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.glossary import RUNGS
@@ -113,14 +113,21 @@ class OutboxNotifier:
     # ---- the facts a message needs -------------------------------------------------------
 
     def _context(self, s: Session, ch: ComplaintChange) -> dict:
-        names = names_of(s, (ch.old_owner, ch.new_owner, ch.against))
-        window = s.get(Window, ch.window)
+        # What the change read already (the advance's Core path) is not read again.
+        wanted = {ch.old_owner, ch.new_owner, ch.against} - {None}
+        names = {i: name for i, name in ch.names.items() if i in wanted and name is not None}
+        if missing := wanted - ch.names.keys():
+            names |= names_of(s, missing)
+        window_name = ch.window_name
+        if window_name is None:
+            window = s.get(Window, ch.window)
+            window_name = window.name if window else ch.window
         rung_zh, rung_en = RUNGS.get(ch.level, (LADDER.get(ch.level, "?"), "?"))
         return {
             "c": {"id": ch.complaint_id, "window": ch.window, "level": ch.level,
                   "source": ch.source, "category": ch.category},
             "names": names,
-            "window_name": window.name if window else ch.window,
+            "window_name": window_name,
             "source_label": SOURCES.get(ch.source, ch.source),
             "category_label": CATEGORIES.get(ch.category, ch.category),
             "tracking_url": f"{self.settings.public_url.rstrip('/')}/t/{ch.tracking_token}",
@@ -143,8 +150,16 @@ class OutboxNotifier:
             return False
         local = ch.at.astimezone(BUSINESS_TZ)
         month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-        earlier = s.scalar(select(func.count()).select_from(Complaint).where(
-            Complaint.against_id == ch.against, Complaint.source.in_(sources),
-            Complaint.state != "dismissed", Complaint.id != ch.complaint_id,
-            Complaint.verified_at >= month_start, Complaint.verified_at <= ch.at))
+        s.flush()  # the other complaints this transaction verified count too (a spot check's findings)
+        earlier = s.connection().execute(_EARLIER_CRITICISED, {
+            "against": ch.against, "sources": list(sources), "id": ch.complaint_id,
+            "start": month_start, "end": ch.at}).scalar()
         return earlier == 0
+
+
+_C = Complaint.__table__
+# Built once: a verify asks it each time (Core, the bound values only).
+_EARLIER_CRITICISED = select(func.count()).select_from(_C).where(
+    _C.c.against_id == bindparam("against"), _C.c.source.in_(bindparam("sources", expanding=True)),
+    _C.c.state != "dismissed", _C.c.id != bindparam("id"),
+    _C.c.verified_at >= bindparam("start"), _C.c.verified_at <= bindparam("end"))

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -34,8 +34,9 @@ def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) 
 
     if not drafts:  # most changes tell nobody new: no query
         return 0
-    people = people_by_id(s, {d.recipient for d in drafts if d.recipient != COMPLAINANT})
-    count = 0
+    staff = {d.recipient for d in drafts if d.recipient != COMPLAINANT}
+    people = people_by_id(s, staff) if staff else {}
+    rows = []
     for d in drafts:
         if d.recipient == COMPLAINANT:
             targets = complainant_targets(d.contact, settings)
@@ -43,15 +44,15 @@ def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) 
             targets = person_targets(people[d.recipient], settings)
         else:
             targets = []
-        for target in targets:
-            s.add(OutboxMessage(key=f"jd-{uuid.uuid4().hex}", kind=d.kind,
-                                recipient=_recipient_label(d), target=target, subject=d.subject,
-                                body=d.body, urgent=d.urgent, complaint_id=d.complaint_id,
-                                status=PENDING, attempts=0, next_attempt_at=now, created_at=now))
-            count += 1
-    if count:
+        rows += [{"key": f"jd-{uuid.uuid4().hex}", "kind": d.kind, "recipient": _recipient_label(d),
+                  "target": target, "subject": d.subject, "body": d.body, "urgent": d.urgent,
+                  "complaint_id": d.complaint_id, "status": PENDING, "attempts": 0,
+                  "next_attempt_at": now, "created_at": now} for target in targets]
+    if rows:
+        # One Core INSERT for the batch, on the session's connection: the same transaction.
+        s.connection().execute(insert(OutboxMessage.__table__), rows)
         mark_written(s)
-    return count
+    return len(rows)
 
 
 def _recipient_label(d: Draft) -> str:

@@ -39,6 +39,11 @@ class ComplaintChange:
     # The due times of the clocks running after the change, by clock name: what the messages
     # promise, known here without a query (a query would flush the change half-way).
     dues: dict[str, datetime] = field(default_factory=dict)
+    # What the change already read of the directory (the advance's Core path reads the names of
+    # the accused and the owners, and the window's name, with the complaint): {person id: name,
+    # None if not in the directory}; the listener reads only what is missing.
+    names: dict[str, str | None] = field(default_factory=dict)
+    window_name: str | None = None
 
 
 Listener = Callable[[Session, "ComplaintChange | ClockWarning | ClockBreach | IncidentStep"], None]
@@ -51,7 +56,8 @@ def change_of(c, event: str, from_state: str | None, actor: str, at: datetime,
         level=c.level, old_owner=old_owner, new_owner=c.owner_id, against=c.against_id,
         source=c.source, category=c.category, window=c.window_code, unit=c.unit_code, note=note,
         contact=c.contact, tracking_token=c.tracking_token,
-        dues={k.name: k.due_at for k in c.clocks if k.state == RUNNING})
+        dues={k.name: k.due_at for k in c.clocks if k.state == RUNNING},
+        names=dict(getattr(c, "names", {})), window_name=getattr(c, "window_name", None))
 
 
 @dataclass(frozen=True)

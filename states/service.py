@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import exists, func, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,7 +50,19 @@ from states.machine import (
 from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
 from states.nonces import INTAKE, AlreadyDone, checked_nonce, complaint_of, take_nonce
 from states.photos import add_photo, check_photo, photo_bytes, photo_list
-from states.unit_of_work import INTAKE_ACTOR, check_time_order, clock_row, load_complaint, staff_actor
+from states.unit_of_work import (
+    INTAKE_ACTOR,
+    ComplaintRow,
+    add_clock,
+    add_event,
+    check_time_order,
+    clock_row,
+    load_complaint,
+    load_for_change,
+    new_clock_values,
+    staff_actor,
+    write_change,
+)
 from states.views import complaint_dict, lifecycle_of
 
 MAX_TEXT = 2000  # characters of a complaint's text (the API schema says the same)
@@ -67,9 +80,12 @@ class ComplaintService:
 
     def _calendar(self, window: Window | None):
         """The window's own calendar, else the policy's default (rules.md §3)."""
+        return self._calendar_named(getattr(window, "calendar", None))
+
+    def _calendar_named(self, name: str | None):
         from core.calendar import calendar_for
 
-        return calendar_for(getattr(window, "calendar", None) or self.policy.clocks.calendar)
+        return calendar_for(name or self.policy.clocks.calendar)
 
     def _tell(self, s: Session, change: ComplaintChange) -> None:
         if self.listener is not None:
@@ -165,30 +181,32 @@ class ComplaintService:
             check_photo(*photo)
         try:
             with self.db.transaction() as s:
-                c = load_complaint(s, complaint_id)
+                # Core on the hot path: plain rows in, the changed columns out (states/unit_of_work.py).
+                conn = s.connection()
+                c = load_for_change(conn, complaint_id)
                 if expected_version is not None and c.version != expected_version:
                     raise StaleDataError()
-                who = staff_actor(s, actor)
+                who = staff_actor(conn, actor)
                 check_time_order(c, at)
                 if against is not None and against != c.against_id:
                     _name_against(s, c, against, who, at)
                 if event == "verify":
-                    _refuse_published_month(s, c, at)
-                self._change(s, c, event, who, note, at)
+                    _refuse_published_month(conn, c, at)
+                self._change(s, c, event, who, note, at)  # writes c before it tells the listener
                 if photo is not None:
-                    event_id = s.scalar(select(func.max(ComplaintEvent.id)).where(ComplaintEvent.complaint_id == c.id))
-                    add_photo(s, c.id, event_id, who.id, at, *photo)
-                # No refresh: _change put its history row and clocks into c's collections.
+                    add_photo(s, c.id, c.history[-1].id, who.id, at, *photo)
+                    c.has_photos = True
                 return self._full(s, c, at)  # clocks judged at the change's own time (a replay's --at)
         except StaleDataError:
             raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
                            "请刷新后重试 / reload and try again") from None
 
-    def _change(self, s: Session, c: Complaint, event: str, who: Actor, note: str | None,
+    def _change(self, s: Session, c: Complaint | ComplaintRow, event: str, who: Actor, note: str | None,
                 at: datetime, data: dict | None = None) -> None:
-        """Machine, state, clocks, history and listener, inside the caller's transaction.
-        ``data``: more for the history row (the watch names the clock that broke)."""
-        life = lifecycle_of(c, _unit_of(s, c.against_id))
+        """Machine, state, clocks, history and listener, inside the caller's transaction; ``c`` an
+        ORM row (flushed by the session) or a :class:`ComplaintRow` (written here with Core, before
+        the listener is told). ``data``: more for the history row (the watch names the clock that broke)."""
+        life = lifecycle_of(c, _against_unit(s, c))
         reason = refusal(life, event, who)
         if reason:
             raise _refused(c, life, who, reason)
@@ -197,14 +215,14 @@ class ComplaintService:
         with s.no_autoflush:  # one UPDATE per change: one version step
             self._apply(s, c, life, event, at)
         # Through the collection (and so into the session): c stays whole without a reload.
-        c.history.append(ComplaintEvent(complaint_id=c.id, event=event, from_state=from_state,
-                                        to_state=c.state, actor_id=who.id, at=at, note=note,
-                                        level=c.level, owner_id=c.owner_id,
-                                        data=_event_data(c, event) | (data or {})))
-        # No flush here: the listener's queries autoflush, and the commit flushes the rest in one go.
+        add_event(c, event=event, from_state=from_state, to_state=c.state, actor_id=who.id, at=at,
+                  note=note, level=c.level, owner_id=c.owner_id, data=_event_data(c, event) | (data or {}))
+        if isinstance(c, ComplaintRow):
+            write_change(s.connection(), c)
+        # ORM: no flush here: the listener's queries autoflush, and the commit flushes the rest in one go.
         self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
 
-    def _apply(self, s: Session, c: Complaint, life, event: str, at: datetime) -> None:
+    def _apply(self, s: Session, c: Complaint | ComplaintRow, life, event: str, at: datetime) -> None:
         c.state, c.level = life.state, life.level
         if event == "escalate":
             new_owner = ladder_owner(s, c.level)
@@ -212,18 +230,18 @@ class ComplaintService:
                 raise Refused(f"#{c.id}: nobody holds rung {c.level} of the ladder 升级链缺人",
                               state=c.state)
             c.owner_id = new_owner.id
+            if isinstance(c, ComplaintRow):
+                c.names[new_owner.id] = new_owner.name
         elif event == "verify":
             c.verified_at = at
-            against = s.get(Person, c.against_id)
-            c.verified_supervisor_id, c.verified_leader_id = reporting_line(s, against)
+            c.verified_supervisor_id, c.verified_leader_id = _reporting_line(s, c)
         elif event == "arrive":
             c.arrived_at = at
         elif event in ("resolve", "dismiss"):
             c.closed_at = at
         running = {k.name: k for k in c.clocks if k.state == clockrules.RUNNING}
         plan = clockrules.after_event(event, set(running), at, c.owner_id, self.policy.clocks,
-                                      self._calendar(s.get(Window, c.window_code)),
-                                      incident_open=c.incident_status == "open")
+                                      self._calendar_of(s, c), incident_open=c.incident_status == "open")
         for name in plan.stop | plan.replace:
             clockrules.end(running[name], clockrules.REPLACED if name in plan.replace else clockrules.STOPPED, at)
         if plan.new_owner:
@@ -231,7 +249,13 @@ class ComplaintService:
                 if name not in plan.replace:
                     k.owner_id, k.level = plan.new_owner, c.level
         for start in plan.start:
-            c.clocks.append(clock_row(c.id, start, c.level, self.policy.clocks.warn_at))
+            add_clock(c, **new_clock_values(start, c.level, self.policy.clocks.warn_at))
+
+    def _calendar_of(self, s: Session, c: Complaint | ComplaintRow):
+        """The calendar of the complaint's window (a ComplaintRow's was read with it)."""
+        if isinstance(c, ComplaintRow):
+            return self._calendar_named(c.window_calendar)
+        return self._calendar(s.get(Window, c.window_code))
 
     # ---- reads -----------------------------------------------------------------------
 
@@ -239,9 +263,10 @@ class ComplaintService:
         with self.db.reading() as s:
             return self._full(s, load_complaint(s, complaint_id))
 
-    def _full(self, s: Session, c: Complaint, at: datetime | None = None) -> dict:
+    def _full(self, s: Session, c: Complaint | ComplaintRow, at: datetime | None = None) -> dict:
         data = complaint_dict(c, _names(s, c), at or self.now(), private=True)
-        data["photos"] = photo_list(s, c.id)
+        # A ComplaintRow knows whether it had photos: most have none, and need no query.
+        data["photos"] = photo_list(s, c.id) if getattr(c, "has_photos", True) else []
         return data
 
     def photo(self, complaint_id: int, photo_id: int) -> tuple[str, bytes]:
@@ -320,23 +345,37 @@ def _unit_of(s: Session, person_id: str | None) -> str | None:
     return p.unit_code if p else None
 
 
-def _name_against(s: Session, c: Complaint, against: str, who: Actor, at: datetime) -> None:
+def _against_unit(s: Session, c: Complaint | ComplaintRow) -> str | None:
+    """The unit of the person complained about (a ComplaintRow's was read with it)."""
+    return c.against_unit if isinstance(c, ComplaintRow) else _unit_of(s, c.against_id)
+
+
+def _reporting_line(s: Session, c: Complaint | ComplaintRow) -> tuple[str | None, str | None]:
+    """(supervisor, leader in charge) of the person complained about, as the directory says now."""
+    if isinstance(c, ComplaintRow):
+        return c.against_supervisor, c.against_leader
+    return reporting_line(s, s.get(Person, c.against_id))
+
+
+def _name_against(s: Session, c: Complaint | ComplaintRow, against: str, who: Actor, at: datetime) -> None:
     """Naming (or renaming) the person complained about: a step of its own, judged on the
     complaint as it was and as it will be, recorded with the old and the new name (rules.md §3:
     the accused never acts on his complaint, nor does the head of his unit)."""
     new = active_person(s, against, "--against")
-    life = lifecycle_of(c, _unit_of(s, c.against_id))
+    life = lifecycle_of(c, _against_unit(s, c))
     reason = against_change_refusal(life, new.id, new.unit_code, who)
     if reason:
         raise _refused(c, life, who, reason)
     old = c.against_id
     names = names_of(s, {old, new.id})
     c.against_id = new.id
-    c.history.append(ComplaintEvent(
-        complaint_id=c.id, event=AGAINST, from_state=c.state, to_state=c.state, actor_id=who.id,
-        at=at, note=f"被投诉人 {names.get(old, '未指定')} → {names.get(new.id, new.id)} / "
-                    "the person complained about is named",
-        level=c.level, owner_id=c.owner_id, data={"against": new.id, "was": old}))
+    if isinstance(c, ComplaintRow):  # the facts read with it follow the new name
+        c.against_unit, c.names[new.id] = new.unit_code, new.name
+        c.against_supervisor, c.against_leader = reporting_line(s, new)
+    add_event(c, event=AGAINST, from_state=c.state, to_state=c.state, actor_id=who.id, at=at,
+              note=f"被投诉人 {names.get(old, '未指定')} → {names.get(new.id, new.id)} / "
+                   "the person complained about is named",
+              level=c.level, owner_id=c.owner_id, data={"against": new.id, "was": old})
 
 
 def _refused(c: Complaint, life, who: Actor, reason: str) -> Refused:
@@ -356,16 +395,24 @@ def _events_text(events: list[str]) -> str:
     return ", ".join(f"{EVENT_LABELS[e]} {e}" for e in events)
 
 
-def _refuse_published_month(s: Session, c: Complaint, at: datetime) -> None:
+_PUBLISHED = text("SELECT status FROM month_close WHERE month = :m")
+
+
+def _refuse_published_month(conn: Connection, c: Complaint | ComplaintRow, at: datetime) -> None:
     """A verification dated in a published month would count nowhere (rules.md §4: a published
     month is never rewritten; corrections are adjustments). Reads the month close's table by name
     so that states does not import scoring."""
     month = at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
-    status = s.execute(text("SELECT status FROM month_close WHERE month = :m"), {"m": month}).scalar()
+    status = conn.execute(_PUBLISHED, {"m": month}).scalar()
     if status == "published":
         raise Refused(f"#{c.id}: {month} is published 该月已公布; verify at a time in an open month, "
                       "or correct with an adjustment", state=c.state)
 
 
-def _names(s: Session, c: Complaint) -> dict[str, str]:
-    return names_of(s, {c.against_id, c.owner_id})
+def _names(s: Session, c: Complaint | ComplaintRow) -> dict[str, str]:
+    """{person id: name} of the accused and the owner (a ComplaintRow's were read with it)."""
+    ids = {c.against_id, c.owner_id} - {None}
+    known = getattr(c, "names", {})
+    if ids <= known.keys():
+        return {i: known[i] for i in ids if known[i] is not None}
+    return names_of(s, ids)
