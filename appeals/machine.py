@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 from transitions import Machine
 
+from core import labels
 from core.ladder import TOP_LEVEL
 
 STATES = ("filed", "under_review", "upheld", "rejected")
 OPEN = frozenset({"filed", "under_review"})
-EVENT_LABELS = {"review": "受理复核", "uphold": "申诉成立", "reject": "驳回申诉", "escalate": "升级"}
-STATE_LABELS = {"filed": "已提交", "under_review": "复核中", "upheld": "申诉成立", "rejected": "已驳回"}
+# The Chinese words (core/labels.py holds both languages).
+EVENT_LABELS = {event: labels.APPEAL_EVENT[event][0] for event in ("review", "uphold", "reject", "escalate")}
+STATE_LABELS = {state: labels.APPEAL_STATE[state][0] for state in STATES}
 
 
 @dataclass(frozen=True)

@@ -266,7 +266,7 @@ def _appeal(s: Session, appeal_id: int) -> Appeal:
 
 def _name(s: Session, person_id: str | None) -> str | None:
     p = s.get(Person, person_id) if person_id else None
-    return f"{p.name}（{p.id}）" if p else person_id
+    return p.name if p else person_id  # a message names people, never by id (issue 13)
 
 
 def _line_dict(ln: LedgerLine) -> dict:

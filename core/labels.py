@@ -73,7 +73,7 @@ APPEAL_EVENT: dict[str, Pair] = {
 }
 # The policy's categories and sources (core/policy.py).
 CATEGORY: dict[str, Pair] = {
-    "attitude": ("服务态度", "service attitude"), "dispute": ("争执", "quarrel"), "other": ("其他", "other matter"),
+    "attitude": ("服务态度", "service attitude"), "dispute": ("争执", "dispute"), "other": ("其他", "other matter"),
 }
 SOURCE: dict[str, Pair] = {
     "customer": ("客户投诉", "customer complaint"),
@@ -83,10 +83,27 @@ SOURCE: dict[str, Pair] = {
 # A window's clock calendar (organisation file, windows[].calendar).
 CALENDAR: dict[str, Pair] = {"all_hours": ("全天计时", "around the clock"), "business": ("工作时间", "working hours")}
 # A month's result (scoring/models.py).
-MONTH_STATUS: dict[str, Pair] = {"draft": ("草稿", "draft"), "published": ("已公示", "published")}
+MONTH_STATUS: dict[str, Pair] = {"draft": ("草稿", "draft"), "published": ("已公布", "published")}
+# The rules of the ledger (scoring/rules.py): a line's rule by name.
+RULE: dict[str, Pair] = {
+    "complaint.person": ("投诉扣分", "Complaint"),
+    "complaint.supervisor": ("主管连带", "Supervisor's joint penalty"),
+    "complaint.leader": ("领导连带", "Leader's joint penalty"),
+    "inactivity": ("监管不作为", "Supervisor inactivity"),
+    "criticism": CRITICISM,
+    "worst.fine": ("服务最差罚款", "Worst-rated fine"),
+    "dismissal": ("建议辞退", "Dismissal recommended"),
+    "star.reward": ("服务明星奖励", "Star reward"),
+    "adjustment": ("更正", "Adjustment"),
+}
+# A message of the outbox (notifications/models.py) and a spot check (states/spotcheck_models.py).
+OUTBOX_STATUS: dict[str, Pair] = {"pending": ("待发送", "waiting"), "sending": ("发送中", "sending"),
+                                  "sent": ("已发送", "sent"), "dead": ("发送失败", "failed")}
+SPOT_CHECK_STATUS: dict[str, Pair] = {"planned": ("待抽查", "planned"), "done": ("已抽查", "checked"),
+                                      "missed": ("逾期未查", "missed")}
 # Who acts when no person does.
 ACTORS: dict[str, Pair] = {"system": ("系统（时限检查）", "the system (clock watch)"),
-                           "complainant": ("投诉人", "the complainant")}
+                           "complainant": ("投诉人", "the complainant"), "intake": ("系统受理", "the intake")}
 
 UNKNOWN: Pair = ("—", "—")
 
@@ -94,13 +111,23 @@ TABLES: dict[str, Mapping[str, Pair]] = {
     "state": STATE, "event": EVENT, "history": HISTORY, "clock": CLOCK, "clock_state": CLOCK_STATE,
     "step_status": STEP_STATUS, "incident_status": INCIDENT_STATUS, "appeal_state": APPEAL_STATE,
     "appeal_event": APPEAL_EVENT, "category": CATEGORY, "source": SOURCE, "calendar": CALENDAR,
-    "month_status": MONTH_STATUS, "role": ROLES,
+    "month_status": MONTH_STATUS, "role": ROLES, "rule": RULE, "outbox_status": OUTBOX_STATUS,
+    "spot_check_status": SPOT_CHECK_STATUS,
 }
 
 
 def both(pair: Pair, sep: str = " / ") -> str:
     """'及时回复 / reply': Chinese first (the CLI, the notice, messages)."""
     return pair[0] if pair[0] == pair[1] else f"{pair[0]}{sep}{pair[1]}"
+
+
+def one_language(text: str, lang: str) -> str:
+    """A text the system wrote in both languages ('已上报 / reported', a clock watch's note) in
+    the page's one: the half before the first ' / ' if it is Chinese, else the text as it is."""
+    zh, sep, en = text.partition(" / ")
+    if not sep or not any("\u4e00" <= ch <= "\u9fff" for ch in zh):
+        return text
+    return en if lang == "en" else zh
 
 
 def _lookup(table: Mapping[str, Pair], code: str | None) -> Pair:
@@ -140,6 +167,18 @@ def appeal_event(code: str | None) -> Pair:
 
 def role(code: str | None) -> Pair:
     return _lookup(ROLES, code)
+
+
+def rule(code: str | None) -> Pair:
+    return _lookup(RULE, code)
+
+
+def outbox_status(code: str | None) -> Pair:
+    return _lookup(OUTBOX_STATUS, code)
+
+
+def spot_check_status(code: str | None) -> Pair:
+    return _lookup(SPOT_CHECK_STATUS, code)
 
 
 def rung(level: int) -> Pair:
@@ -223,6 +262,9 @@ class Labels:
     appeal_event = staticmethod(appeal_event)
     role = staticmethod(role)
     rung = staticmethod(rung)
+    rule = staticmethod(rule)
+    outbox_status = staticmethod(outbox_status)
+    spot_check_status = staticmethod(spot_check_status)
 
     def step_status(self, code: str | None) -> Pair:
         return _lookup(STEP_STATUS, code)
@@ -266,5 +308,6 @@ def _named(name: str | None, name_en: str | None, code: str) -> Pair:
 
 
 __all__ = ["ACTORS", "APPEAL_EVENT", "APPEAL_STATE", "CALENDAR", "CATEGORY", "CLOCK", "CLOCK_STATE", "CRITICISM",
-           "EVENT", "HISTORY", "INCIDENT_STATUS", "Labels", "MONTH_STATUS", "Pair", "ROLES", "RUNGS", "SOURCE",
-           "STATE", "STEP_STATUS", "Speaker", "TABLES", "both"]
+           "EVENT", "HISTORY", "INCIDENT_STATUS", "Labels", "MONTH_STATUS", "OUTBOX_STATUS", "Pair", "ROLES", "RULE",
+           "RUNGS", "SOURCE", "SPOT_CHECK_STATUS", "STATE", "STEP_STATUS", "Speaker", "TABLES", "both",
+           "one_language"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.glossary import CRITICISM, ROLES, label
+from core.labels import RULE
 from core.workbook import Sheet, workbook_bytes
 from notifications.chart import number_text, ranked_units, svg_data_uri, units_chart_svg
 from notifications.pages import NameBook, render
@@ -21,17 +22,7 @@ MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
-RULES = {
-    "complaint.person": "投诉扣分 Complaint",
-    "complaint.supervisor": "主管连带 Supervisor's joint penalty",
-    "complaint.leader": "领导连带 Leader's joint penalty",
-    "inactivity": "监管不作为 Supervisor inactivity",
-    "criticism": label(CRITICISM, " "),
-    "worst.fine": "服务最差罚款 Worst-rated fine",
-    "dismissal": "建议辞退 Dismissal recommended",
-    "star.reward": "服务明星奖励 Star reward",
-    "adjustment": "更正 Adjustment",
-}
+RULES = {rule: label(pair, " ") for rule, pair in RULE.items()}  # core/labels.py
 FLAGS = (  # (result field, label), in the order they are printed
     ("star", "服务明星 Star"),
     ("worst", "服务最差 Worst"),
@@ -136,7 +127,6 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
         person_rows.append(
             {
                 "name": names.person(pid),
-                "id": names.person_id(pid),
                 "unit": names.unit(p.get("unit")) or "—",
                 "deductions": int(p.get("deductions") or 0),
                 "score": p.get("score"),
@@ -150,7 +140,6 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
     worst_rows = [
         {
             "name": names.person(pid),
-            "id": names.person_id(pid),
             "unit": names.unit(people[pid].get("unit")) or "—",
             "complaints": int(people[pid].get("complaints") or 0),
             "fine": int(people[pid].get("fine") or 0),
@@ -181,8 +170,7 @@ def notice_view(result: dict, org: dict, *, mask_names: bool = False, team_recor
             team_rows.append(
                 {
                     "name": names.person(pid),
-                    "id": names.person_id(pid),
-                    "role": _team_role(org, pid),
+                        "role": _team_role(org, pid),
                     "kept": kept,
                     "missed": missed,
                     "rate": f"{round(100 * kept / (kept + missed))}%" if kept + missed else "—",
@@ -277,17 +265,18 @@ def render_notice_html(
 
 # --- the payroll workbook --------------------------------------------------------------------
 
+# Words only (issue 13): no id, code or rule column; a person is his name and unit.
 PEOPLE_HEADERS = (
-    "编号 ID", "姓名 Name", "单位 Unit", "投诉 Complaints", "扣分 Deductions", "得分 Score",
+    "姓名 Name", "单位 Unit", "投诉 Complaints", "扣分 Deductions", "得分 Score",
     "奖励(元) Reward (yuan)", "罚款(元) Fine (yuan)", "服务明星 Star", "服务最差 Worst",
     "累计最差 Times worst", "建议辞退 Dismissal recommended", label(CRITICISM, " "),
 )
 LINE_HEADERS = (
-    "编号 ID", "姓名 Name", "单位 Unit", "时间 Time", "规则 Rule", "规则名称 Rule name", "扣分 Points",
-    "金额(元) Money (yuan)", "来源 Source", "原因 Reason", "原因(英) Reason (English)",
+    "姓名 Name", "单位 Unit", "时间 Time", "规则 Rule", "扣分 Points",
+    "金额(元) Money (yuan)", "原因 Reason", "原因(英) Reason (English)",
 )
 UNIT_HEADERS = (
-    "名次(1=最差) Rank (1 = worst)", "代码 Code", "单位 Unit", "人数 Heads", "窗口人员 Staff",
+    "名次(1=最差) Rank (1 = worst)", "单位 Unit", "人数 Heads", "窗口人员 Staff",
     "投诉 Complaints", "超时 Missed deadlines", "扣分 Deductions", "人均扣分 Per head",
     "服务明星 Star", "明星奖励(元) Star reward (yuan)",
 )
@@ -305,7 +294,7 @@ def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> 
 
     people_rows = [
         (
-            names.person_id(pid), names.person(pid), names.unit(p.get("unit")),
+            names.person(pid), names.unit(p.get("unit")),
             int(p.get("complaints") or 0), int(p.get("deductions") or 0), p.get("score"),
             int(p.get("reward") or 0), int(p.get("fine") or 0),
             _yes(p.get("star")), _yes(p.get("worst")), int(p.get("worst_count") or 0),
@@ -315,9 +304,9 @@ def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> 
     ]
     line_rows = [
         (
-            names.person_id(pid), names.person(pid), names.unit(people[pid].get("unit")),
-            line.get("at") or "", rule, rule_label(rule),
-            int(line.get("points") or 0), int(line.get("money") or 0), str(line.get("source") or ""),
+            names.person(pid), names.unit(people[pid].get("unit")),
+            _local_minute(line.get("at")), rule_label(rule),
+            int(line.get("points") or 0), int(line.get("money") or 0),
             names.text(line.get("reason_zh") or line.get("reason")), names.text(line.get("reason_en")),
         )
         for pid in order
@@ -326,7 +315,7 @@ def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> 
     ]
     unit_rows = [
         (
-            u.get("rank"), code, names.unit(code), int(u.get("people") or 0), int(u.get("staff") or 0),
+            u.get("rank"), names.unit(code), int(u.get("people") or 0), int(u.get("staff") or 0),
             int(u.get("complaints") or 0), int(u.get("breaches") or 0), int(u.get("deductions") or 0),
             u.get("deductions_per_head"), _star_text(star, names), int((star or {}).get("reward") or 0),
         )
@@ -342,13 +331,18 @@ def render_notice_xlsx(result: dict, org: dict, *, mask_names: bool = False) -> 
         ("姓名已隐去 Names masked", YES if mask_names else "否 No"),
     )
     sheets = (
-        Sheet("人员 People", people_rows, PEOPLE_HEADERS, (12, 12, 18, 10, 10, 10, 14, 14, 10, 10, 10, 14, 10)),
-        Sheet("明细 Lines", line_rows, LINE_HEADERS, (12, 12, 18, 26, 20, 26, 10, 14, 16, 60, 60)),
-        Sheet("单位 Units", unit_rows, UNIT_HEADERS, (14, 14, 20, 10, 12, 10, 12, 10, 12, 14, 16)),
+        Sheet("人员 People", people_rows, PEOPLE_HEADERS, (12, 18, 10, 10, 10, 14, 14, 10, 10, 10, 14, 10)),
+        Sheet("明细 Lines", line_rows, LINE_HEADERS, (12, 18, 18, 26, 10, 14, 60, 60)),
+        Sheet("单位 Units", unit_rows, UNIT_HEADERS, (14, 20, 10, 12, 10, 12, 10, 12, 14, 16)),
         Sheet("说明 About", about_rows, widths=(24, 60)),
     )
     # The document dates are the month's first day: "now" would change the bytes on every run.
     return workbook_bytes(sheets, title=title, created=datetime.fromisoformat(f"{result['month']}-01T00:00:00"))
+
+
+def _local_minute(at: str | None) -> str:
+    """"2026-11-03T10:00:00+08:00" -> "2026-11-03 10:00" (the result's times are Shanghai's)."""
+    return at[:16].replace("T", " ") if at else ""
 
 
 def _yes(flag) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.glossary import RUNGS
+from core.labels import Labels
 from core.ladder import LADDER
 from core.org import Person, Unit, Window, names_of, with_role
 from core.policy import Policy
@@ -20,15 +21,19 @@ from core.settings import Settings
 from core.timeutil import BUSINESS_TZ, local_short
 from notifications.messages import COMPLAINANT, Draft, draft
 from notifications.outbox import enqueue
-from states.clocks import CLOCK_LABELS
 from states.events import ClockBreach, ClockWarning, ComplaintChange, IncidentStep
-from states.models import CATEGORIES, SOURCES, Complaint
+from states.models import Complaint
+
+# An incident message's status: (zh, en).
+INCIDENT_STATUS = {"opened": ("已上报", "reported"), "done": ("已完成一步", "a step done"),
+                   "closed": ("已结案", "closed")}
 
 
 class OutboxNotifier:
     def __init__(self, settings: Settings, policy: Policy):
         self.settings = settings
         self.policy = policy
+        self.words = Labels.build(policy)  # the messages' words for clocks, sources, categories
 
     def __call__(self, s: Session, event) -> None:
         if isinstance(event, ComplaintChange):
@@ -46,34 +51,35 @@ class OutboxNotifier:
     def _name(self, s: Session, person_id: str | None) -> str:
         return names_of(s, [person_id]).get(person_id) or person_id or "—"
 
-    def _label(self, clock: str) -> str:
-        if clock.startswith("incident:"):
-            step = clock.removeprefix("incident:")
-            return next((st.label for st in self.policy.incident.steps if st.name == step), step)
-        return CLOCK_LABELS.get(clock, clock)
+    def _label(self, clock: str) -> tuple[str, str]:
+        """(zh, en) of a clock or an incident step (core/labels.py, the policy's steps)."""
+        return self.words.clock(clock)
 
     def _warning(self, s: Session, w: ClockWarning) -> list[Draft]:
         if not w.owner:
             return []
         return [draft("clock_warning", w.owner, about=w.complaint_id, complaint_id=w.complaint_id,
-                      name=self._name(s, w.owner), clock=w.clock, clock_label=self._label(w.clock),
+                      name=self._name(s, w.owner), clock_label=self._label(w.clock)[0],
+                      clock_en=self._label(w.clock)[1],
                       percent=w.percent, due=local_short(w.due))]
 
     def _breach(self, s: Session, b: ClockBreach) -> list[Draft]:
         office = [p.id for p in with_role(s, "president_office")]
         return [draft("clock_breach", person, about=b.complaint_id, complaint_id=b.complaint_id,
-                      clock=b.clock, clock_label=self._label(b.clock), due=local_short(b.due),
+                      clock_label=self._label(b.clock)[0], clock_en=self._label(b.clock)[1],
+                      due=local_short(b.due),
                       owner_name=self._name(s, b.owner))
                 for person in dict.fromkeys([*([b.owner] if b.owner else []), *office])]
 
     def _incident(self, s: Session, i: IncidentStep) -> list[Draft]:
         unit = s.get(Unit, i.unit)
         leader = unit.leader_id if unit else None  # 二.5: reported to the leader in charge
-        status_label = {"opened": "已上报", "done": "已完成", "closed": "已结案"}[i.status]
+        status_label, status_en = INCIDENT_STATUS[i.status]
         recipients = [p for p in (i.owner, leader) if p]
         return [draft("incident_step", person, about=i.complaint_id, complaint_id=i.complaint_id,
-                      step=i.next_step or i.step, step_label=i.next_label or i.label,
-                      status=i.status, status_label=status_label,
+                      step_label=self.words.step(i.next_step or i.step)[0],
+                      step_en=self.words.step(i.next_step or i.step)[1],
+                      status=i.status, status_label=status_label, status_en=status_en,
                       due=local_short(i.next_due) if i.next_due else "—")
                 for person in dict.fromkeys(recipients)]
 
@@ -107,7 +113,7 @@ class OutboxNotifier:
             for recipient in dict.fromkeys(p for p in (ch.against, supervisor) if p):
                 out.append(draft("criticism_notice", recipient, about=ch.complaint_id, **ctx(),
                                  person_name=ctx()["names"].get(ch.against, ch.against),
-                                 supervisor_name=ctx()["names"].get(supervisor, supervisor or "—")))
+                                 supervisor_name=self._name(s, supervisor)))
         return out
 
     # ---- the facts a message needs -------------------------------------------------------
@@ -128,8 +134,9 @@ class OutboxNotifier:
                   "source": ch.source, "category": ch.category},
             "names": names,
             "window_name": window_name,
-            "source_label": SOURCES.get(ch.source, ch.source),
-            "category_label": CATEGORIES.get(ch.category, ch.category),
+            "source_label": self.words.source(ch.source)[0], "source_en": self.words.source(ch.source)[1],
+            "category_label": self.words.category(ch.category)[0],
+            "category_en": self.words.category(ch.category)[1],
             "tracking_url": f"{self.settings.public_url.rstrip('/')}/t/{ch.tracking_token}",
             "note": ch.note,
             "rung_label": rung_zh, "rung_en": rung_en,

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from core.labels import Labels
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The same stack is written out in templates/_page.css (a <style> must not be autoescaped).
 CJK_FONTS = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
@@ -68,14 +70,12 @@ class NameBook:
 
     def __init__(self, result: dict, org: dict, *, masked: bool = False) -> None:
         self.masked = masked
-        self._people: dict[str, str] = {}
-        for p in org.get("people") or []:
-            if p.get("id"):
-                self._people[str(p["id"])] = str(p.get("name") or p["id"])
+        words = Labels.build(org=org)  # core/labels.py: the organisation's own names
+        self._people: dict[str, str] = {pid: zh for pid, (zh, _) in words.people.items()}
         for pid, p in (result.get("people") or {}).items():
             if p.get("name"):
                 self._people[str(pid)] = str(p["name"])
-        self._units = {str(u["code"]): str(u.get("name") or u["code"]) for u in org.get("units") or []}
+        self._units = {code: zh for code, (zh, _) in words.units.items()}
         self._person_unit = {str(p["id"]): p.get("unit") for p in org.get("people") or [] if p.get("id")}
         self._swap = self._swapper() if masked else None
 
@@ -84,9 +84,6 @@ class NameBook:
             return ""
         name = self._people.get(pid, pid)
         return mask(name) if self.masked else name
-
-    def person_id(self, pid: str) -> str:
-        return "" if self.masked else pid
 
     def unit(self, code: str | None) -> str:
         if code is None:

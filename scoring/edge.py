@@ -10,6 +10,7 @@ only one between them and core. The cyclic garbage collector is the big callers'
 
 from __future__ import annotations
 
+from core import labels
 from core.glossary import CRITICISM
 from core.policy import Policy
 from scoring import month
@@ -38,6 +39,8 @@ def numbers_of(policy: Policy) -> Numbers:
         baseline=policy.score.baseline,
         floor=policy.score.floor,
         criticism_words=CRITICISM,
+        words={"category": labels.CATEGORY, "source": labels.SOURCE, "clock": labels.CLOCK,
+               "step": {st.name: (st.label, st.label_en or st.label) for st in policy.incident.steps}},
     )
 
 

@@ -11,7 +11,7 @@ edge, where scoring may read core.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,9 @@ class Numbers:
     baseline: int
     floor: int
     criticism_words: tuple[str, str]  # 批评教育 as the glossary says it (zh, en)
+    # The words of the lines' reasons, from core/labels.py at the edge: {"category" | "source" |
+    # "clock" | "step": {code: (zh, en)}}; an unknown code reads as itself.
+    words: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
 
 
 def month_index(month: str) -> int:

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from scoring.model import Adjustment, Breach, Complaint, Line
 from scoring.numbers import Numbers, month_index
-from scoring.wording import CATEGORY, CLOCK, SOURCE, day, label, minute, ordinal
+from scoring.wording import day, label, minute, ordinal
 
 # Rule ids: short and stable, they are part of the result contract.
 COMPLAINT_PERSON = "complaint.person"
@@ -41,7 +41,7 @@ def complaint_person(
 ) -> tuple[int, str, str]:
     """The n-th counting complaint of the month costs n × base ("ordinal") or base ("flat")."""
     base = rates.base_points[category]
-    cat_zh, cat_en = label(CATEGORY, category)
+    cat_zh, cat_en = label(rates.words.get("category", {}), category)
     when = f"{month:02d}-{day:02d}"
     if rates.ordinal:
         points = n * base
@@ -102,7 +102,7 @@ def complaint_leader(rates: Numbers, n: int, month: int, day: int) -> tuple[int,
 
 def inactivity(rates: Numbers, b: Breach) -> Line:
     """Each deadline broken while he owned the complaint costs the owner the inactivity points."""
-    clock_zh, clock_en = label(CLOCK, b.clock)
+    clock_zh, clock_en = label(rates.words.get("clock", {}), b.clock, rates.words.get("step"))
     points = rates.inactivity_points
     when_zh = f"{minute(b.at)} " if b.at is not None else ""
     about_zh = f"投诉{b.complaint}，" if b.complaint else ""
@@ -125,7 +125,7 @@ def inactivity(rates: Numbers, b: Breach) -> Line:
 
 def criticism(rates: Numbers, c: Complaint) -> Line:
     """The first complaint of a criticism source in the month: a notice, no points."""
-    src_zh, src_en = label(SOURCE, c.source)
+    src_zh, src_en = label(rates.words.get("source", {}), c.source)
     when = day(c.verified_at)
     return Line(
         c.against,
@@ -143,7 +143,7 @@ def worst_fine(rates: Numbers, c: Complaint) -> Line:
     """The complaint that reaches the worst threshold: rated worst, fined, published."""
     when = day(c.verified_at)
     k, fine = rates.worst_threshold, rates.worst_fine
-    kinds = [label(SOURCE, s) for s in sorted(rates.worst_sources)]
+    kinds = [label(rates.words.get("source", {}), s) for s in sorted(rates.worst_sources)]
     kind_zh, kind_en = "或".join(z for z, _ in kinds), " or ".join(e for _, e in kinds)
     return Line(
         c.against,
@@ -278,8 +278,9 @@ def star_reward(rates: Numbers, unit: str, month: str, person: str, streak: int)
         0,
         money,
         f"star:{unit}",
-        f"{month} {unit} 服务明星（连续第{streak}个月）：{rates.star_reward}×{streak}={money}元",
-        f"{month} service star of {unit} ({ordinal(streak)} month in a row): "
+        # The unit is the person's own (its name is on his row): the reason names no code.
+        f"{month} 服务明星（连续第{streak}个月）：{rates.star_reward}×{streak}={money}元",
+        f"{month} service star ({ordinal(streak)} month in a row): "
         f"{rates.star_reward}×{streak} = {money} yuan",
         None,
     )

@@ -1,39 +1,26 @@
-"""Words of the ledger: labels in Chinese and English for the reasons of lines."""
+"""Words of the ledger: the reasons of lines in Chinese and English. Pure: the labels themselves
+come from core/labels.py through ``Numbers.words`` (scoring/edge.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 
-CATEGORY = {
-    "attitude": ("服务态度", "attitude"),
-    "dispute": ("争执", "dispute"),
-    "other": ("其他", "other"),
-}
-
-SOURCE = {
-    "customer": ("客户投诉", "customer complaint"),
-    "coordination": ("部门协调投诉", "coordination complaint"),
-    "spot_check": ("抽查发现", "spot-check finding"),
-}
-
-CLOCK = {
-    "respond": ("及时回复", "respond"),
-    "on_site": ("及时到场", "on-site"),
-    "resolve": ("规定时间处理完毕", "resolve"),
-    "escalation": ("升级后处理", "escalation"),
-    "spot_check": ("按时抽查", "spot-check"),
-    "appeal_review": ("申诉复核", "appeal review"),
-}
+INCIDENT_PREFIX = "incident:"  # a step's clock (core.labels.INCIDENT_PREFIX)
 
 
-def label(table: dict[str, tuple[str, str]], key: str | None) -> tuple[str, str]:
-    """The (zh, en) label of a key; an unknown key stands for itself."""
+def label(table: Mapping[str, tuple[str, str]], key: str | None,
+          steps: Mapping[str, tuple[str, str]] | None = None) -> tuple[str, str]:
+    """The (zh, en) label of a key in ``table`` (core/labels.py's, passed in by the edge as
+    ``Numbers.words``); an incident step (``incident:<step>``) by the policy's label (``steps``);
+    an unknown key stands for itself."""
     if key is None:
         return ("未知", "unknown")
-    if key.startswith("incident:"):  # a step of the quality-incident procedure (policy [incident])
-        step = key.removeprefix("incident:")
-        return (f"质量事故步骤 {step}", f"incident step {step}")
+    if key.startswith(INCIDENT_PREFIX):  # a step of the quality-incident procedure (policy [incident])
+        zh, en = (steps or {}).get(key.removeprefix(INCIDENT_PREFIX), ("", ""))
+        return (f"质量事故处理程序（{zh}）", f"quality-incident procedure ({en})") if zh else \
+            ("质量事故处理程序", "quality-incident procedure")
     return table.get(key, (key, key))
 
 

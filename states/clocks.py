@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from core import labels
 from core.policy import Clocks
 
 RUNNING, STOPPED, REPLACED, BROKEN = "running", "stopped", "replaced", "broken"
-CLOCK_LABELS = {"respond": "及时回复", "on_site": "及时到场", "resolve": "处理完毕",
-                "escalation": "升级处理"}
+# The clocks' Chinese words (core/labels.py holds both languages and the incident steps').
+CLOCK_LABELS = {name: labels.CLOCK[name][0] for name in ("respond", "on_site", "resolve", "escalation")}
 
 # event → clocks it stops (kept) ; "*" = every running clock
 STOPS = {

@@ -18,7 +18,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from states.machine import EVENT_LABELS, STATE_LABELS, TRANSITIONS
+from core import labels
+from states.machine import EVENT_LABELS, TRANSITIONS
 
 WIDTH, HEIGHT = 720, 420
 BOX_W, BOX_H = 116, 60
@@ -84,68 +85,84 @@ def _head(tip: _Point, towards_from: _Point) -> str:
     return '<polygon points="' + " ".join(f"{_n(px)},{_n(py)}" for px, py in pts) + '"/>'
 
 
-def _label(event: str, at: _Point, anchor: str) -> str:
+def _say(pair: tuple[str, str], lang: str | None, sep: str = " / ") -> str:
+    """One language when the page has one, else both (Chinese first)."""
+    return pair[1] if lang == "en" else pair[0] if lang == "zh" else labels.both(pair, sep)
+
+
+def _label(event: str, at: _Point, anchor: str, lang: str | None) -> str:
     x, y = at
-    return (f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}">'
-            f'<tspan x="{_n(x)}">{escape(event)}</tspan>'
-            f'<tspan x="{_n(x)}" dy="12">{escape(EVENT_LABELS.get(event, ""))}</tspan></text>')
+    zh, en = labels.event(event)
+    lines = [en, zh] if lang is None else [_say((zh, en), lang)]
+    spans = [f'<tspan x="{_n(x)}">{escape(lines[0])}</tspan>']
+    spans += [f'<tspan x="{_n(x)}" dy="12">{escape(text)}</tspan>' for text in lines[1:]]
+    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}">{"".join(spans)}</text>'
 
 
-def _edge(t: dict, allowed: bool) -> str:
+def _edge(t: dict, allowed: bool, lang: str | None) -> str:
     src, dst, ev = t["source"], t["dest"], t["trigger"]
     if src == dst:
         x, y, d, at, anchor = LOOPS[src]
         top = y + d * 30
         path = f"M{_n(x)},{_n(y)} C{_n(x)},{_n(top)} {_n(x + 26)},{_n(top)} {_n(x + 26)},{_n(y)}"
         head = _head((x + 26, y), (x + 26, y + d * 12))
-        label = _label(ev, at, anchor)
+        label = _label(ev, at, anchor, lang)
     else:
         (x1, y1), (x2, y2), at, anchor = EDGES[(src, dst)]
         path = f"M{_n(x1)},{_n(y1)} L{_n(x2)},{_n(y2)}"
         head = _head((x2, y2), (x1, y1))
-        label = _label(ev, at, anchor)
+        label = _label(ev, at, anchor, lang)
     cls = "edge allowed" if allowed else "edge"
     return (f'<g class="{cls}" data-event="{escape(ev)}" data-source="{escape(src)}" '
             f'data-dest="{escape(dst)}"><path d="{path}"/>{head}{label}</g>')
 
 
-def _state(name: str, current: bool) -> str:
+def _state(name: str, current: bool, lang: str | None) -> str:
     cx, cy = POS[name]
     classes = ["state"] + (["final"] if name in ("resolved", "dismissed") else []) + (["current"] if current else [])
     aria = ' aria-current="step"' if current else ""
     shift = -8 if current else 0
     out = [f'<g class="{" ".join(classes)}" data-state="{escape(name)}"{aria}>',
            f'<rect x="{_n(cx - BOX_W / 2)}" y="{_n(cy - BOX_H / 2)}" width="{BOX_W}" height="{BOX_H}" rx="8"/>',
-           f'<text class="zh" x="{_n(cx)}" y="{_n(cy - 4 + shift)}" text-anchor="middle">'
-           f'{escape(STATE_LABELS.get(name, name))}</text>',
-           f'<text class="en" x="{_n(cx)}" y="{_n(cy + 12 + shift)}" text-anchor="middle">{escape(name)}</text>']
+           *_state_words(name, cx, cy + shift, lang)]
     if current:
-        out.append(f'<text class="mark" x="{_n(cx)}" y="{_n(cy + 22)}" text-anchor="middle">● 当前 / current</text>')
+        mark = _say(("当前", "current"), lang)
+        out.append(f'<text class="mark" x="{_n(cx)}" y="{_n(cy + 22)}" text-anchor="middle">● {escape(mark)}</text>')
     out.append("</g>")
     return "".join(out)
 
 
-def state_diagram_svg(current: str | None, allowed: Sequence[str] = ()) -> str:
-    """The life cycle as an inline SVG; ``current`` highlighted, its ``allowed`` events emphasised.
+def _state_words(name: str, cx: float, cy: float, lang: str | None) -> list[str]:
+    zh, en = labels.state(name)
+    if lang is not None:
+        return [f'<text class="{lang}" x="{_n(cx)}" y="{_n(cy + 4)}" text-anchor="middle">'
+                f'{escape(_say((zh, en), lang))}</text>']
+    return [f'<text class="zh" x="{_n(cx)}" y="{_n(cy - 4)}" text-anchor="middle">{escape(zh)}</text>',
+            f'<text class="en" x="{_n(cx)}" y="{_n(cy + 12)}" text-anchor="middle">{escape(en)}</text>']
+
+
+def state_diagram_svg(current: str | None, allowed: Sequence[str] = (), lang: str | None = None) -> str:
+    """The life cycle as an inline SVG; ``current`` highlighted, its ``allowed`` events emphasised;
+    in ``lang`` ("zh" or "en", a page's) or both (Chinese first).
 
     Raises ``ValueError`` for a state the machine does not know.
     """
     if current is not None and current not in POS:
         raise ValueError(f"unknown state {current!r} 未知状态")
     allowed_set = set(allowed)
-    title = "投诉处理流程 / Complaint life cycle"
+    title = _say(("投诉处理流程", "Complaint life cycle"), lang)
     if current is not None:
-        title += f" · 当前 / current: {STATE_LABELS[current]} {current}"
+        title += f" · {_say(('当前', 'current'), lang)}: {_say(labels.state(current), lang)}"
         if allowed_set:
-            title += " · 可操作 / allowed: " + ", ".join(
-                f"{e} {EVENT_LABELS.get(e, '')}".strip() for e in allowed if e in EVENT_LABELS)
+            title += f" · {_say(('可操作', 'allowed'), lang)}: " + ", ".join(
+                _say(labels.event(e), lang) for e in allowed if e in EVENT_LABELS)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="state-diagram" role="img" width="100%" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{escape(FONT)}">',
         f"<title>{escape(title)}</title>",
         f"<style>{STYLE}</style>",
     ]
-    parts += [_edge(t, t["trigger"] in allowed_set and t["source"] == current) for t in TRANSITIONS]
-    parts += [_state(name, name == current) for name in POS]
+    parts += [_edge(t, t["trigger"] in allowed_set and t["source"] == current, lang) for t in TRANSITIONS]
+    parts += [_state(name, name == current, lang) for name in POS]
     parts.append("</svg>")
     return "\n".join(parts)

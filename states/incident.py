@@ -163,10 +163,6 @@ class IncidentService:
             pending = self._pending(c)
             return pending[:1] if c.incident_status == "open" and not _refusal(c, who) else []
 
-    def step_labels(self) -> dict[str, tuple[str, str]]:
-        """{clock or history name: (Chinese, English) label} of the steps: a page shows words, not names."""
-        return {PREFIX + st.name: (st.label, st.label_en or st.label) for st in self.steps}
-
     def _pending(self, c: Complaint) -> list[str]:
         """Steps not yet done, in order; a broken step still has to be done (late)."""
         done = {h.event.removeprefix(PREFIX) for h in c.history if h.event.startswith(PREFIX)}

@@ -19,6 +19,7 @@ from enum import Enum
 
 from transitions import Machine
 
+from core import labels
 from core.ladder import TOP_LEVEL
 
 
@@ -32,26 +33,15 @@ class State(str, Enum):
     dismissed = "dismissed"
 
 
-STATE_LABELS = {
-    "received": "已受理", "verified": "已核实", "on_site": "已到场",
-    "resolved": "已处理", "escalated": "已升级", "dismissed": "不成立",
-}
-EVENT_LABELS = {
-    "verify": "核实", "arrive": "到场", "resolve": "处理完毕", "dismiss": "驳回", "escalate": "升级",
-}
+# The Chinese words of the states and events (core/labels.py holds both languages).
+STATE_LABELS = {state: zh for state, (zh, _) in labels.STATE.items()}
+EVENT_LABELS = {event: zh for event, (zh, _) in labels.EVENT.items()}
 EVENTS = tuple(EVENT_LABELS)
 # Rows of the history that are not machine events: intake, the watch's breaks at the top, incidents,
 # and naming (or renaming) the person complained about, a step of its own.
 AGAINST = "against"
-OTHER_HISTORY_LABELS = {"receive": "受理", "break": "超时（已至最高层级）", "incident_open": "质量事故上报",
-                        AGAINST: "指定被投诉人"}
-
-
-def history_label(event: str) -> str:
-    """The Chinese label of any history row's event."""
-    if event.startswith("incident:"):
-        return f"质量事故 {event.removeprefix('incident:')}"
-    return EVENT_LABELS.get(event) or OTHER_HISTORY_LABELS.get(event, event)
+OTHER_HISTORY_LABELS = {event: zh for event, (zh, _) in labels.HISTORY.items()}
+assert AGAINST in OTHER_HISTORY_LABELS
 FINAL_STATES = frozenset({"resolved", "dismissed"})
 STATES = tuple(s.value for s in State)
 OPEN_STATES = frozenset(STATES) - FINAL_STATES

@@ -156,7 +156,7 @@ class ComplaintService:
         s.flush()
         s.add(ComplaintEvent(complaint_id=c.id, event="receive", from_state=None,
                              to_state="received", actor_id=INTAKE_ACTOR, at=at,
-                             note=f"分派给 {owner} / assigned to {owner}", level=0,
+                             note=_assigned_note(s, owner), level=0,
                              owner_id=owner, data=_event_data(c, "receive")))
         for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
             s.add(clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
@@ -376,6 +376,12 @@ def _name_against(s: Session, c: Complaint | ComplaintRow, against: str, who: Ac
               note=f"被投诉人 {names.get(old, '未指定')} → {names.get(new.id, new.id)} / "
                    "the person complained about is named",
               level=c.level, owner_id=c.owner_id, data={"against": new.id, "was": old})
+
+
+def _assigned_note(s: Session, owner: str) -> str:
+    """'分派给 陈建 / assigned to 陈建': the history names people, never by id (issue 13)."""
+    name = names_of(s, [owner]).get(owner, owner)
+    return f"分派给 {name} / assigned to {name}"
 
 
 def _refused(c: Complaint, life, who: Actor, reason: str) -> Refused:

@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import labels
 from core.db import Base, UTCDateTime
 
-STATUSES = {"planned": "待抽查", "done": "已抽查", "missed": "逾期未查"}
+STATUSES = {status: zh for status, (zh, _) in labels.SPOT_CHECK_STATUS.items()}  # core/labels.py
 
 
 class SpotCheckPlan(Base):

@@ -15,13 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import labels
 from core.errors import Conflict, InvalidInput, NotFound, Refused
 from core.glossary import RUNGS
 from core.glossary import label as label_of
+from core.labels import Labels
 from core.org import Person, Unit, Window
 from core.timeutil import local_iso, local_short
 from core.validation import check_note
-from states.clocks import CLOCK_LABELS, RUNNING, direct_escalation_from
+from states.clocks import RUNNING, direct_escalation_from
 from states.machine import EVENT_LABELS, OPEN_STATES, STATE_LABELS, Actor, refusal
 from states.models import CATEGORIES, Complaint, ComplaintRating
 from states.nonces import ESCALATE, AlreadyDone, checked_nonce, take_nonce
@@ -36,11 +38,15 @@ class TrackingService:
         self.complaints = complaints
         self.db = complaints.db
 
+    def _words(self) -> Labels:
+        """The clocks' words, the incident steps' from the policy (core/labels.py)."""
+        return Labels.build(self.complaints.policy)
+
     def view(self, token: str) -> dict:
         at = self.complaints.now()
         with self.db.reading() as s:
             c = _by_token(s, token)
-            return _public_view(s, c, self._escalation_from(c, at), at)
+            return _public_view(s, c, self._escalation_from(c, at), at, self._words())
 
     def _escalation_from(self, c: Complaint, now: datetime):
         """When the current rung took the complaint, plus the policy's fair wait (rules: clocks)."""
@@ -67,14 +73,14 @@ class TrackingService:
                     take_nonce(s, ESCALATE, nonce, c.id, at)
                 allowed_from = self._escalation_from(c, at)
                 if at < allowed_from:
-                    raise Refused(f"#{c.id}: 当前负责人 {_handler(s, c)['label']} 正在处理，"
+                    raise Refused(f"#{c.id}: 当前负责人 {_handler(s, c, self._words())['label']} 正在处理，"
                                   f"{local_short(allowed_from)} 后（或超时后）可再升级 / the current owner "
                                   f"is on it: escalate again from {local_short(allowed_from)} or once a "
                                   "deadline is missed", state=c.state)
                 self.complaints._change(s, c, "escalate", COMPLAINANT,
                                         f"投诉人直接升级：{reason} / escalated by the complainant", at)
                 s.flush()
-                return _public_view(s, c, self._escalation_from(c, at), at)
+                return _public_view(s, c, self._escalation_from(c, at), at, self._words())
         except AlreadyDone:
             return self.view(token)
         except StaleDataError:  # a supervisor acted at the same moment
@@ -108,7 +114,7 @@ class TrackingService:
                 s.add(Praise(person_id=praise, by_id="complainant", at=at,
                              note=f"投诉 #{c.id} 满意度 {score} / satisfaction {score} on complaint #{c.id}"))
             s.flush()
-            return _public_view(s, c, self._escalation_from(c, at), at)
+            return _public_view(s, c, self._escalation_from(c, at), at, self._words())
 
 
 def _by_token(s: Session, token: str) -> Complaint:
@@ -127,7 +133,7 @@ def _check_praise(s: Session, c: Complaint, praise: str, score: int, satisfied_f
         raise InvalidInput(f"praise: '{praise}' is not a person of this window 不是本窗口人员")
 
 
-def _handler(s: Session, c: Complaint) -> dict:
+def _handler(s: Session, c: Complaint, words: Labels) -> dict:
     """Who handles it now, by name and position (never an id), and his nearest deadline."""
     owner = s.get(Person, c.owner_id) if c.owner_id else None
     position = RUNGS.get(c.level, RUNGS[0])
@@ -137,10 +143,10 @@ def _handler(s: Session, c: Complaint) -> dict:
     return {"name": name, "position_zh": position[0], "position_en": position[1],
             "label": f"{name}（{position[0]}）",
             "due": local_iso(due.due_at) if due else None,
-            "due_clock": CLOCK_LABELS.get(due.name, due.name) if due else None}
+            "due_clock": words.clock(due.name) if due else None}
 
 
-def _public_view(s: Session, c: Complaint, escalation_from: datetime, now: datetime) -> dict:
+def _public_view(s: Session, c: Complaint, escalation_from: datetime, now: datetime, words: Labels) -> dict:
     window, unit = s.get(Window, c.window_code), s.get(Unit, c.unit_code)
     rating = s.get(ComplaintRating, c.id)
     praisable = [] if c.state != "resolved" or rating else [
@@ -159,7 +165,7 @@ def _public_view(s: Session, c: Complaint, escalation_from: datetime, now: datet
         "text": c.text,
         "level": c.level,
         "level_label": label_of(RUNGS.get(c.level, RUNGS[0])),
-        "handler": _handler(s, c) if c.state in OPEN_STATES else None,
+        "handler": _handler(s, c, words) if c.state in OPEN_STATES else None,
         "received_at": local_iso(c.received_at),
         "timeline": [_step(h) for h in c.history if h.event in EVENT_LABELS or h.event == "receive"],
         "can_escalate": refusal(lifecycle_of(c), "escalate", COMPLAINANT) is None and escalation_from <= now,
@@ -175,8 +181,9 @@ def _public_view(s: Session, c: Complaint, escalation_from: datetime, now: datet
 
 def _step(h) -> dict:
     """One step of the timeline: what happened and when; never who or the internal note."""
-    label = "已受理 / received" if h.event == "receive" else f"{EVENT_LABELS[h.event]} / {h.event}"
+    zh, en = labels.event(h.event)
     if h.event == "escalate":
-        label += f" → {label_of(RUNGS[h.level]) if h.level in RUNGS else ''}"
-    return {"event": h.event, "label": label, "state": h.to_state,
+        rung = labels.rung(h.level)
+        zh, en = f"{zh} → {rung[0]}", f"{en} → {rung[1]}"
+    return {"event": h.event, "label": (zh, en), "state": h.to_state,
             "state_label": STATE_LABELS.get(h.to_state, h.to_state), "at": local_iso(h.at)}

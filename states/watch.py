@@ -22,9 +22,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import JianduError
 from core.heartbeat import CLOCK_WATCH, record_run
+from core.labels import Labels
 from core.org import ladder_owner
 from core.timeutil import as_utc, local_iso
-from states.clocks import BROKEN, CLOCK_LABELS, RUNNING, next_warning, warned_percent
+from states.clocks import BROKEN, RUNNING, next_warning, warned_percent
 from states.events import ClockBreach, ClockWarning
 from states.machine import FINAL_STATES, SYSTEM, TOP_LEVEL
 from states.models import Clock, Complaint, ComplaintEvent
@@ -136,21 +137,21 @@ class ClockWatch:
             set_committed_value(clock, "state", BROKEN)
             set_committed_value(clock, "ended_at", clock.due_at)
         svc = self.service
-        label = CLOCK_LABELS.get(clock.name, clock.name)
+        label, label_en = Labels.build(svc.policy).clock(clock.name)
         at = max([clock.due_at, *(h.at for h in c.history)])
         # No rung above (the chairman) or nobody holds it: recorded and reported, not escalated.
         escalate = (c.level < TOP_LEVEL and c.state not in FINAL_STATES
                     and ladder_owner(s, c.level + 1) is not None)
         if escalate:
             note = (f"{label}时限 {local_iso(clock.due_at)} 已过，自动升级 / "
-                    f"the {clock.name} clock broke at {local_iso(clock.due_at)}")
+                    f"the {label_en} clock broke at {local_iso(clock.due_at)}")
             svc._change(s, c, "escalate", SYSTEM, note, at, data={"clock": clock.name})
         else:
             # Recorded in the history too, so that a replay of the history alone sees it.
             c.history.append(ComplaintEvent(complaint_id=c.id, event="break", from_state=c.state,
                                             to_state=c.state, actor_id=SYSTEM.id, at=at,
                                             note=f"{label}时限 {local_iso(clock.due_at)} 已过 / the "
-                                                 f"{clock.name} clock broke at {local_iso(clock.due_at)}",
+                                                 f"{label_en} clock broke at {local_iso(clock.due_at)}",
                                             level=c.level, owner_id=c.owner_id,
                                             data={"against": c.against_id, "clock": clock.name}))
             svc._tell(s, ClockBreach(c.id, clock.name, clock.owner_id, clock.due_at, c.level,

@@ -21,32 +21,26 @@ def _service():
     return context.runtime().appeals()
 
 
-def _text(a: dict) -> str:
-    ln = a["line"]
-    lines = [f"申诉 appeal #{a['id']} [{a['state']}] {a['person']} · {a['month']} L{ln['id']}: {ln['reason_zh']} "
-             f"({ln['points']} 分 points)",
-             f"  理由 reason: {a['reason']}",
-             f"  复核人 reviewer: {a['reviewer']} (level {a['level']})" + (f", 期限 due {a['due_at'][:16]}"
-                                                                        if a.get("due_at") else "")]
-    if a.get("decision_note"):
-        lines.append(f"  复核意见 decision: {a['decision_note']}")
-    if a.get("adjustment"):
-        adj = a["adjustment"]
-        lines.append(f"  更正 adjustment: {adj['month']} {adj['points']:+d} (corrects {adj['corrects']})")
-    for h in a.get("history", []):
-        note = f": {h['note']}" if h["note"] else ""
-        lines.append(f"  {h['at'][:16]} {h['event']} → {h['to']} by {h['by']}{note}")
-    return "\n".join(lines)
+def _words():
+    from jiandu.render import words_of
+
+    return words_of(context.runtime())
+
+
+def _text(a: dict, words=None) -> str:
+    from jiandu.render import appeal_text
+
+    return appeal_text(a, words or _words())
 
 
 @appeal_app.command("lines")
 def appeal_lines(person: Annotated[str, typer.Argument(metavar="PERSON")], as_json: JsonOpt = False) -> None:
     """本人已公布的考核记录 / a person's published ledger lines, and which may be appealed."""
+    from jiandu.render import appeal_line
+
     rows = _service().lines(person)
-    text = "\n".join(f"L{r['id']} {r['month']} {r['points']:>3} 分 {r['reason_zh']}"
-                     + (f"  [可申诉至 until {r['appeal_until'][:16]}]" if r["may_appeal"] else "")
-                     + (f"  [申诉 #{r['appeal']['id']} {r['appeal']['state']}]" if r["appeal"] else "")
-                     for r in rows)
+    words = _words()
+    text = "\n".join(appeal_line(r, words) for r in rows)
     emit(rows, as_json, text or "没有已公布的记录 / no published lines")
 
 
@@ -86,4 +80,5 @@ def appeal_list(person: Annotated[str | None, typer.Option("--person")] = None,
                 as_json: JsonOpt = False) -> None:
     """申诉列表 / appeals, filtered."""
     rows = _service().list(person, reviewer, state)
-    emit(rows, as_json, "\n".join(_text(a) for a in rows) or "没有申诉 / no appeals")
+    words = _words()
+    emit(rows, as_json, "\n".join(_text(a, words) for a in rows) or "没有申诉 / no appeals")

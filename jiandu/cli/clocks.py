@@ -19,16 +19,9 @@ def clocks_check(
 ) -> None:
     """检查时限一次 / one watch tick: clock breaks and warnings, missed spot checks, overdue appeal reviews."""
     from core.timeutil import utcnow
-    from jiandu.cli.spotcheck import check_line
+    from jiandu.render import watch_text, words_of
     from states.watchtick import watch_tick
 
-    report = watch_tick(context.runtime(), when(now, "--now") or utcnow())
-    lines = [f"逾期 broken #{b['complaint']} {b['clock']} (owner {b['owner']}, due {b['due'][5:16]})"
-             + (f" → 升级 level {b['level']} {b['new_owner']}" if b["escalated"] else " · 已至最高层级 top rung")
-             for b in report["broken"]]
-    lines += [f"提醒 warned #{w['complaint']} {w['clock']} {w['percent']}% → {w['owner']}" for w in report["warned"]]
-    lines += [f"逾期未查 missed {check_line(m)}" for m in report["missed_spot_checks"]]
-    lines += [f"申诉复核逾期 appeal review overdue #{r['appeal']} ({r['reviewer']})"
-              + (f" → {r['new_reviewer']}" if r["escalated"] else " · 已至最高层级 top rung")
-              for r in report["appeal_reviews"]]
-    emit(report, as_json, "\n".join(lines) or "无逾期、无提醒 / nothing due")
+    rt = context.runtime()
+    report = watch_tick(rt, when(now, "--now") or utcnow())
+    emit(report, as_json, watch_text(report, words_of(rt)))

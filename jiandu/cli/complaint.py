@@ -24,11 +24,12 @@ def complaint_new(
     as_json: JsonOpt = False,
 ) -> None:
     """受理投诉 / receive a complaint; it is assigned to a supervisor and its clocks start."""
-    from jiandu.render import complaint_text
+    from jiandu.render import complaint_text, words_of
 
-    data = context.runtime().complaints().create(window=window, source=source, category=category,
-                                                 text=text, against=against, contact=contact, at=when(at))
-    emit(data, as_json, complaint_text(data))
+    rt = context.runtime()
+    data = rt.complaints().create(window=window, source=source, category=category,
+                                  text=text, against=against, contact=contact, at=when(at))
+    emit(data, as_json, complaint_text(data, words_of(rt)))
 
 
 @complaint_app.command("advance")
@@ -45,16 +46,17 @@ def complaint_advance(
     as_json: JsonOpt = False,
 ) -> None:
     """推进投诉状态 / advance a complaint by one event."""
-    from jiandu.render import complaint_text
+    from jiandu.render import complaint_text, words_of
     from states.incident import IncidentService, incident_requested
 
-    service = context.runtime().complaints(now=when(at))  # the answer judges its clocks at --at
+    rt = context.runtime()
+    service = rt.complaints(now=when(at))  # the answer judges its clocks at --at
     if incident_requested(event, reason, against):
         IncidentService(service).open(complaint_id, by, note, when(at))
         data = service.get(complaint_id)
     else:
         data = service.advance(complaint_id, event, by, note, when(at), against=against)
-    emit(data, as_json, complaint_text(data))
+    emit(data, as_json, complaint_text(data, words_of(rt)))
 
 
 @complaint_app.command("show")
@@ -65,9 +67,10 @@ def complaint_show(
     now: NowOpt = None,
 ) -> None:
     """查看投诉 / show a complaint with its clocks and history."""
-    from jiandu.render import complaint_text
+    from jiandu.render import complaint_text, words_of
 
-    data = context.runtime().complaints(now=when(now, "--now")).get(complaint_id)
+    rt = context.runtime()
+    data = rt.complaints(now=when(now, "--now")).get(complaint_id)
     if diagram:
         from states.machine import mermaid
 
@@ -75,7 +78,7 @@ def complaint_show(
         if not as_json:
             typer.echo(data["diagram"])
             return
-    emit(data, as_json, complaint_text(data))
+    emit(data, as_json, complaint_text(data, words_of(rt)))
 
 
 @complaint_app.command("list")
@@ -86,7 +89,9 @@ def complaint_list(
     now: NowOpt = None,
 ) -> None:
     """投诉列表 / list complaints."""
-    from jiandu.render import complaint_line
+    from jiandu.render import complaint_line, words_of
 
-    rows = context.runtime().complaints(now=when(now, "--now")).list(state=state, overdue=overdue)
-    emit(rows, as_json, "\n".join(complaint_line(r) for r in rows) or "没有投诉 / no complaints")
+    rt = context.runtime()
+    rows = rt.complaints(now=when(now, "--now")).list(state=state, overdue=overdue)
+    words = words_of(rt)
+    emit(rows, as_json, "\n".join(complaint_line(r, words) for r in rows) or "没有投诉 / no complaints")

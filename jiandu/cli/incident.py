@@ -48,10 +48,7 @@ def incident_advance(complaint_id: Annotated[int, typer.Argument(metavar="ID", m
 
 
 def incident_text(d: dict) -> str:
-    out = [f"质量事故 incident of #{d['complaint']}: {d['status'] or '未启动 not opened'} · "
-           f"负责人 owner {d['owner']} · level {d['level']}"]
-    for st in d["steps"]:
-        mark = "✔" if st["done"] else ("✘" if st["clock"] == "broken" else "…")
-        out.append(f"  {mark} {st['label']} {st['step']:<18} 截止 due {(st['due'] or '—')[5:16]}"
-                   + (f"  done {st['done_at'][5:16]} by {st['done_by']}" if st["done"] else ""))
-    return "\n".join(out)
+    from jiandu.render import incident_text as text
+    from jiandu.render import words_of
+
+    return text(d, words_of(context.runtime()))

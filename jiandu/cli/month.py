@@ -13,13 +13,10 @@ month_app = typer.Typer(no_args_is_help=True, help="月度考核 / the month clo
 
 
 def month_text(d: dict) -> str:
-    from jiandu.render import score_text
+    from jiandu.render import month_text as text
+    from jiandu.render import words_of
 
-    head = (f"{d['month']} [{'已公布 published' if d['status'] == 'published' else '草稿 draft'}] "
-            f"第 {d['drafts']} 稿 draft no. · 关账 closed {d['closed_at'][:16]} by {d['closed_by']}")
-    if d.get("published_at"):
-        head += f" · 公布 published {d['published_at'][:16]} by {d['published_by']}"
-    return head + "\n" + score_text(d)
+    return text(d, words_of(context.runtime()))
 
 
 @month_app.command("close")

@@ -24,10 +24,12 @@ def outbox_show(
         from core.errors import InvalidInput
 
         raise InvalidInput(f"--status: '{status}' is not one of pending, sending, sent, dead")
-    rows = show(context.runtime().db, status)
-    text = "\n".join(f"#{r['id']:<5} {r['status']:<8} {r['kind']:<22} → {r['recipient']:<16} "
-                     f"{r['channel']:<8} tries {r['attempts']}  {r['subject']}"
-                     + (f"\n       ! {r['last_error']}" if r["last_error"] else "") for r in rows)
+    from jiandu.render import outbox_line, words_of
+
+    rt = context.runtime()
+    rows = show(rt.db, status)
+    words = words_of(rt)
+    text = "\n".join(outbox_line(r, words) for r in rows)
     emit(rows, as_json, text or "发件箱为空 / the outbox is empty")
 
 

@@ -218,6 +218,7 @@ def score(
 ) -> None:
     """按月计分（无需数据库）/ score one month from a facts file; needs no database."""
     from core.errors import FactsError
+    from core.labels import Labels
     from core.memory import without_cyclic_gc
     from core.policy import load_policy
     from jiandu.render import score_text
@@ -235,5 +236,6 @@ def score(
         why = exc if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) else "too many digits 数字位数过多"
         raise FactsError(f"--facts: {facts}: not valid JSON 非法 JSON: {why}") from None
     with without_cyclic_gc():  # a conglomerate's month: millions of acyclic objects (core.memory)
-        result = result_to_json(score_month(parse_facts(data), load_policy(policy)))
-    emit(result, as_json, score_text(result))
+        rules = load_policy(policy)
+    result = result_to_json(score_month(parse_facts(data), rules))
+    emit(result, as_json, score_text(result, Labels.build(rules)))  # no database: names from the facts

@@ -55,7 +55,8 @@ def spotcheck_plan(
     data = _service().plan(month, seed, when(now))
     head = (f"{'已生成' if data['created'] else '已存在'} {data['month']} 抽查计划 "
             f"{'plan drawn' if data['created'] else 'plan already drawn'} · seed {data['seed']}")
-    emit(data, as_json, "\n".join([head, *(check_line(c) for c in data["checks"])]))
+    words = _words()
+    emit(data, as_json, "\n".join([head, *(check_line(c, words) for c in data["checks"])]))
 
 
 @spotcheck_app.command("audit")
@@ -78,7 +79,8 @@ def spotcheck_list(
 ) -> None:
     """抽查列表 / list spot checks."""
     rows = _service().list(month=month, status=status)
-    emit(rows, as_json, "\n".join(check_line(r) for r in rows) or "没有抽查 / no spot checks")
+    words = _words()
+    emit(rows, as_json, "\n".join(check_line(r, words) for r in rows) or "没有抽查 / no spot checks")
 
 
 @spotcheck_app.command("record")
@@ -96,7 +98,7 @@ def spotcheck_record(
     """记录抽查结果 / record the result item by item; each failed item becomes a verified finding."""
     data = _service().record(check_id, by, _items(passed, "--pass"), _items(failed, "--fail"),
                              against=against, note=note, at=when(at))
-    text = check_line(data)
+    text = check_line(data, _words())
     if data["findings"]:
         text += "\n不合格已立案 findings: " + ", ".join(f"#{f}" for f in data["findings"])
     emit(data, as_json, text)
@@ -109,17 +111,18 @@ def spotcheck_missed(
 ) -> None:
     """标记逾期未查 / mark checks past due as missed: each is a breach of its inspector."""
     rows = _service().mark_missed(when(now))
-    text = "\n".join(f"逾期未查 missed {check_line(r)}" for r in rows) or "无逾期抽查 / nothing missed"
+    words = _words()
+    text = "\n".join(f"逾期未查 missed {check_line(r, words)}" for r in rows) or "无逾期抽查 / nothing missed"
     emit(rows, as_json, text)
 
 
-def check_line(c: dict) -> str:
-    label = {"planned": "待抽查", "done": "已抽查", "missed": "逾期未查"}[c["status"]]
-    result = ""
-    if c["result"]:
-        failed = [k for k, v in c["result"].items() if v == "fail"]
-        result = f"  不合格 failed: {', '.join(failed)}" if failed else "  全部合格 all passed"
-    late = " · 逾期 late" if c["missed"] and c["status"] == "done" else ""
-    return (f"#{c['id']:<4} {c['month']} {c['window']:<8} {label} {c['status']:<7} "
-            f"抽查人 inspector {c['inspector']:<10} 计划 planned {c['planned_at'][5:16]} "
-            f"截止 due {c['due_at'][5:16]}{late}{result}")
+def _words():
+    from jiandu.render import words_of
+
+    return words_of(context.runtime())
+
+
+def check_line(c: dict, words) -> str:
+    from jiandu.render import check_line as line
+
+    return line(c, words)

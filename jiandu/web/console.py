@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from core import labels
 from core.errors import InvalidInput
 from jiandu.web.i18n import lang_of
 from jiandu.web.pages import flash, page
@@ -18,11 +19,6 @@ from states.photos import MAX_PHOTO_BYTES
 
 router = APIRouter(include_in_schema=False)
 PAGE = 200  # complaints per page of the list, newest first
-# A clock's state and an incident step's status, in words (the JSON keeps the codes).
-CLOCK_STATES = {"running": ("进行中", "running"), "stopped": ("按时完成", "kept"), "replaced": ("已转交", "handed on"),
-                "broken": ("已逾期", "missed")}
-STEP_STATUS = {"pending": ("待完成", "to do"), "overdue": ("已超时", "overdue"), "missed": ("已逾期", "missed"),
-               "done": ("已完成", "done"), "done_late": ("逾期完成", "done late")}
 PageBefore = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
@@ -129,7 +125,6 @@ def complaints(request: Request, staff: Staff = Depends(require_team), state: st
 @router.get("/complaints/{complaint_id}", response_class=HTMLResponse)
 def complaint(complaint_id: DbId, request: Request, staff: Staff = Depends(require_team)):
     from core.orgservice import org_snapshot
-    from states.clocks import CLOCK_LABELS
     from states.diagram import state_diagram_svg
 
     service = _runtime(request).complaints()
@@ -138,10 +133,8 @@ def complaint(complaint_id: DbId, request: Request, staff: Staff = Depends(requi
     allowed = service.allowed_for(complaint_id, staff.id)
     people = [p for p in org_snapshot(_runtime(request).db)["people"] if p["unit"] == c["unit"]]
     return page(request, "complaint.html.j2", c=c, allowed=allowed, people=people,
-                diagram=state_diagram_svg(c["state"], allowed),
-                incident=incidents.show(complaint_id), incident_allowed=incidents.allowed_for(complaint_id, staff.id),
-                clock_labels={**{k: (v, k.replace("_", " ")) for k, v in CLOCK_LABELS.items()},
-                              **incidents.step_labels()}, clock_states=CLOCK_STATES, step_status=STEP_STATUS)
+                diagram=state_diagram_svg(c["state"], allowed, lang_of(request)),
+                incident=incidents.show(complaint_id), incident_allowed=incidents.allowed_for(complaint_id, staff.id))
 
 
 @router.post("/complaints/{complaint_id}/advance", dependencies=[Depends(check_csrf)])
@@ -160,7 +153,7 @@ async def advance(complaint_id: DbId, request: Request, staff: Staff = Depends(r
     _runtime(request).complaints().advance(complaint_id, event, staff.id, note, against=against, photo=photo,
                                            expected_version=int(version) if re.fullmatch(r"[0-9]{1,9}", version)
                                            else None)
-    flash(request, f"#{complaint_id}: {event} ✓")
+    flash(request, f"#{complaint_id}: {labels.both(labels.event(event))} ✓")
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
 
@@ -179,7 +172,7 @@ async def incident_step(complaint_id: DbId, request: Request, staff: Staff = Dep
     step = str(form.get("step") or "")
     shown = _incidents(request).complete(complaint_id, step, staff.id, _note(form))
     done = next(st for st in shown["steps"] if st["step"] == step)
-    flash(request, f"#{complaint_id}: {done['label']} / {done['label_en']} ✓")
+    flash(request, f"#{complaint_id}: {labels.both((done['label'], done['label_en']))} ✓")
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
 

@@ -34,20 +34,15 @@ def months(request: Request, staff: Staff = Depends(require_team)):
 
 @router.get("/months/{month}", response_class=HTMLResponse)
 def month(month: str, request: Request, staff: Staff = Depends(require_team)):
-    from core.orgservice import org_snapshot
-
     _, end = month_bounds(month)
     try:
         view = _months(request).show(month)
     except NotFound:
         view = None
-    org = org_snapshot(request.app.state.runtime.db, include_inactive=True)
-    names = {p["id"]: p["name"] for p in org["people"]}
-    units = {u["code"]: u["name"] for u in org["units"]}
     from scoring.close import publication_summary
 
     may_whatif = staff.is_office and view is not None and view["status"] == "published"
-    return page(request, "month.html.j2", month=month, view=view, names=names, units=units,
+    return page(request, "month.html.j2", month=month, view=view,
                 over=utcnow() >= end, may_close=staff.is_office, may_whatif=may_whatif,
                 publishes=publication_summary(view) if view else None,
                 policy_text=_current_policy_text(request) if may_whatif else "")
@@ -116,7 +111,6 @@ async def whatif(month: str, request: Request, staff: Staff = Depends(require_te
     """Score the published month under a draft policy (pasted, or an uploaded file); store nothing."""
     from starlette.concurrency import run_in_threadpool
 
-    from core.orgservice import org_snapshot
     from scoring.policyservice import PolicyService
 
     if not staff.is_office:
@@ -143,10 +137,7 @@ async def whatif(month: str, request: Request, staff: Staff = Depends(require_te
         result = await run_in_threadpool(service.whatif_text, month, text, where)
     except InvalidInput as exc:
         return _whatif_refused(request, month, text, str(exc))
-    org = await run_in_threadpool(org_snapshot, runtime.db, include_inactive=True)
-    return _whatif_page(request, month, text, result=result,
-                        names={p["id"]: p["name"] for p in org["people"]},
-                        units={u["code"]: u["name"] for u in org["units"]})
+    return _whatif_page(request, month, text, result=result)
 
 
 def _whatif_refused(request: Request, month: str, text: str, message: str) -> HTMLResponse:
@@ -155,12 +146,12 @@ def _whatif_refused(request: Request, month: str, text: str, message: str) -> HT
 
 
 def _whatif_page(request: Request, month: str, text: str, *, result: dict | None = None,
-                 error: str | None = None, names=None, units=None, status_code: int = 200) -> HTMLResponse:
+                 error: str | None = None, status_code: int = 200) -> HTMLResponse:
     from scoring.whatif import FIELD_LABELS, TOTAL_LABELS
 
     def pairs(labels: dict) -> dict:  # "扣分 / points deducted" → ("扣分", "points deducted") for t()
         return {k: tuple(v.split(" / ", 1)) for k, v in labels.items()}
 
     return page(request, "whatif.html.j2", status_code=status_code, month=month, result=result, error=error,
-                text=text, names=names or {}, units=units or {}, field_labels=pairs(FIELD_LABELS),
+                text=text, field_labels=pairs(FIELD_LABELS),
                 total_labels=pairs(TOTAL_LABELS))

@@ -8,18 +8,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from appeals.machine import EVENT_LABELS as APPEAL_EVENTS
-from appeals.machine import STATE_LABELS as APPEAL_STATES
+from core.labels import ACTORS, one_language
 from core.timeutil import local_iso
 from jiandu.web.i18n import lang_of, translator
 from jiandu.web.security import ROLE_LABELS, csrf_token, current_staff
-from states.machine import EVENT_LABELS, STATE_LABELS, history_label
-
-EVENT_EN = {"verify": "Verify", "arrive": "Arrive on site", "resolve": "Resolve", "dismiss": "Dismiss",
-            "escalate": "Escalate", "receive": "Received", "break": "Deadline missed (top rung)",
-            "incident_open": "Quality incident reported"}
-STATE_EN = {"received": "received", "verified": "verified", "on_site": "on site", "resolved": "resolved",
-            "escalated": "escalated", "dismissed": "dismissed"}
 
 
 @cache
@@ -27,10 +19,8 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("jiandu.web", "templates"), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["duration"] = duration
-    env.globals.update(EVENT_LABELS=EVENT_LABELS, STATE_LABELS=STATE_LABELS, EVENT_EN=EVENT_EN, STATE_EN=STATE_EN,
-                       ROLE_LABELS=ROLE_LABELS, local_iso=local_iso,
-                       history_label=history_label, APPEAL_STATES=APPEAL_STATES,
-                       APPEAL_EVENTS={**APPEAL_EVENTS, "file": "提交申诉"})
+    env.filters["one_language"] = one_language
+    env.globals.update(ROLE_LABELS=ROLE_LABELS, local_iso=local_iso, SYSTEM_ACTORS=frozenset(ACTORS))
     return env
 
 
@@ -46,11 +36,25 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "text": message})
 
 
+def labels_for(request: Request):
+    """The words for every code (core/labels.py): this organisation's, under the policy in force;
+    read once per request."""
+    if getattr(request.state, "labels", None) is None:
+        from core.orgservice import labels_of
+
+        runtime = request.app.state.runtime
+        request.state.labels = labels_of(runtime.db, runtime.policy)
+    return request.state.labels
+
+
 def page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    """``L`` names a code in the page's language (``L.window('inv-1')`` → 1号开票窗口), ``labels``
+    gives both (``labels.clock('respond')`` → ('及时回复', 'reply'))."""
     lang = lang_of(request)
     t = translator(lang)
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    labels = labels_for(request)
     html = environment().get_template(template).render(
         request=request, lang=lang, t=t, staff=current_staff(request), csrf=csrf_token(request),
-        flashes=flashes, path=request.url.path, **context)
+        flashes=flashes, path=request.url.path, labels=labels, L=labels.in_lang(lang), **context)
     return HTMLResponse(html, status_code=status_code)

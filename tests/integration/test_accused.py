@@ -111,7 +111,8 @@ def test_cli_show_of_a_received_complaint_lists_verify_and_a_refusal_says_what_i
     c = cli("complaint", "new", "--window", "inv-1", "--source", "customer", "--category", "attitude",
             "--text", "态度差", "--at", "2026-11-03T09:00", "--json")
     assert c["allowed_events"] == ["verify", "dismiss", "escalate"]
-    assert "可用操作 allowed: verify, dismiss, escalate" in cli("complaint", "show", str(c["id"]))
+    # The readable output names them in words (issue 13); --json and --help keep the codes.
+    assert "可用操作 allowed: 核实 / Verify, 驳回 / Dismiss, 升级 / Escalate" in cli("complaint", "show", str(c["id"]))
     err = cli("complaint", "advance", str(c["id"]), "verify", "--by", "lizhu", "--against", "zhangsan",
               "--at", "2026-11-03T09:10", expect=2)
     assert "您现在无可用操作" in err and "核实 verify, 驳回 dismiss, 升级 escalate" in err

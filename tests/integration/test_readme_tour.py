@@ -56,8 +56,8 @@ EXPECTED = {
     ("org", "load"): "-1",                       # a leaver deactivated
     ("org", "export"): "exported",
     ("org", "load", "--preview"): "没有变化 no changes",  # the exported workbook is the directory
-    ("clocks", "check"): "zhouhua",              # #1 climbed to the chief executor
-    ("month", "publish"): "已公布 published",
+    ("clocks", "check"): "总执行 / chief executor 周华",  # #1 climbed to the chief executor, by name
+    ("month", "publish"): "已公布 / published",
     ("appeal", "file"): "appeal #1",
     ("appeal", "decide"): "upheld",
     ("score", "--facts"): '"dismissal_recommended": true',  # example A, his third worst month

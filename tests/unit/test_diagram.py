@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from core import labels
 from states.diagram import state_diagram_svg
 from states.machine import EVENT_LABELS, STATE_LABELS, TRANSITIONS, State
 
@@ -32,12 +33,14 @@ def test_every_state_and_transition_is_drawn():
     states = {g.get("data-state"): text_of(g) for g in groups(root, "state")}
     assert set(states) == {s.value for s in State}
     for name, text in states.items():
-        assert STATE_LABELS[name] in text and name in text
+        assert STATE_LABELS[name] in text and labels.state(name)[1] in text
+        assert name == labels.state(name)[1] or name not in text  # words, not the code (issue 13)
     edges = [(g.get("data-event"), g.get("data-source"), g.get("data-dest")) for g in groups(root, "edge")]
     assert sorted(edges) == sorted((t["trigger"], t["source"], t["dest"]) for t in TRANSITIONS)
     for g in groups(root, "edge"):
         ev = g.get("data-event")
-        assert ev in text_of(g) and EVENT_LABELS[ev] in text_of(g)
+        assert labels.event(ev)[1] in text_of(g) and EVENT_LABELS[ev] in text_of(g)
+        assert ev not in text_of(g)
 
 
 def test_none_current_marks_nothing():
@@ -63,7 +66,7 @@ def test_allowed_edges_from_the_current_state_only():
     # verify also leaves received and on_site, arrive leaves verified: not from here, not marked
     assert allowed == {("verify", "escalated", "verified"), ("arrive", "escalated", "on_site"),
                        ("escalate", "escalated", "escalated")}
-    assert "可操作 / allowed: verify 核实, arrive 到场, escalate 升级" in root.find(f"{NS}title").text
+    assert "可操作 / allowed: 核实 / Verify, 到场 / Arrive on site, 升级 / Escalate" in root.find(f"{NS}title").text
 
 
 def test_self_loop_allowed():
@@ -81,3 +84,21 @@ def test_unknown_events_are_ignored_and_unknown_state_refused():
 
 def test_no_ids_so_diagrams_can_share_a_page():
     assert " id=" not in state_diagram_svg("verified", ["arrive"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_page_in_one_language_draws_its_words_only(lang):
+    """Issue 13: the console's diagram speaks the page's language; no code, no other language."""
+    import re
+
+    from core import labels
+
+    svg = state_diagram_svg("escalated", ["verify", "arrive"], lang=lang)
+    root = parse(svg)
+    words = " ".join([root.find(f"{NS}title").text, *(t for el in root.iter(f"{NS}text") for t in el.itertext())])
+    index = 0 if lang == "zh" else 1
+    for state in (s.value for s in State):
+        assert labels.state(state)[index] in words
+    assert ("核实" in words) == (lang == "zh") and ("Verify" in words) == (lang == "en")
+    assert bool(re.search(r"[A-Za-z]", words)) == (lang == "en")
+    assert "on_site" not in words and ("当前" if lang == "zh" else "current") in words

@@ -48,12 +48,8 @@ def _policy_codes(policy) -> dict[str, set[str]]:
 
 
 def _machine_codes() -> dict[str, set[str]]:
+    from appeals import machine as appeal_machine
     from states import clocks, machine
-
-    try:  # the layout move (issue 16) takes it to appeals/machine.py
-        from appeals import machine as appeal_machine
-    except ImportError:
-        from states import appeal_machine
 
     return {"state": set(machine.STATES), "event": set(machine.EVENTS), "appeal_state": set(appeal_machine.STATES),
             "appeal_event": set(appeal_machine.EVENTS),

@@ -165,7 +165,7 @@ def test_a_supervisor_verifies_arrives_resolves_and_the_complainant_rates(live_s
     log_in(staff, live_server, owner)
     expect(staff.locator("h1")).to_contain_text("我的待办")
     queued = staff.locator("tbody tr", has=staff.locator("a[href='/complaints/1']"))
-    expect(queued).to_contain_text("inv-1")
+    expect(queued).to_contain_text("1号开票窗口")  # the window by its name (issue 13)
     queued.locator("a[href='/complaints/1']").click()
     expect(staff).to_have_url(f"{live_server}/complaints/1")
     expect(staff.locator("section.diagram svg")).to_be_visible()
@@ -191,6 +191,12 @@ def test_a_supervisor_verifies_arrives_resolves_and_the_complainant_rates(live_s
     staff.locator("form[data-event=resolve] button[type=submit]").click()
     expect(staff.locator("h1 .state")).to_have_text("已处理")
     expect(staff.locator("h1 .state")).to_have_class(re.compile(r"\bstate-resolved\b"))
+    # What the browser shows of the whole page, read as the person reads it: no code (issue 13).
+    from tests.web.test_label_scan import Scan, all_codes
+
+    scan = Scan(*all_codes(runtime))
+    scan.text("/complaints/1 in Chromium", staff.locator("body").inner_text(), zh_only=True)
+    assert scan.report() == [] and "陈建" in staff.locator("body").inner_text()
     expect(staff.locator("form[data-event]")).to_have_count(0)  # nothing left to do
 
     complainant = new_page(**PHONE)  # a new context: no session, only the private link

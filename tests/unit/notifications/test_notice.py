@@ -159,7 +159,7 @@ def test_stars_with_their_rewards_and_vacancies(result, org):
 def test_worst_with_fine_and_dismissal_recommendation(result, org):
     worst = parse(render_notice_html(result, org)).one(tag="section", id="worst")
     (row,) = rows(worst)
-    assert row[0] == "张三 (zhangsan)"
+    assert row[0] == "张三"  # by name, never by id (issue 13)
     assert row[1:5] == ["开票室", "3", "500", "3"]
     assert "建议辞退" in row[5]
 
@@ -216,8 +216,8 @@ def test_team_record_shown_only_when_given(result, org):
     assert not parse(render_notice_html(result, org)).find_all(tag="section", id="team")
     page = parse(render_notice_html(result, org, team_record=TEAM))
     team = {r[0]: r for r in rows(page.one(tag="section", id="team"))}
-    assert team["陈建 (chenjian)"][2:] == ["4", "1", "80%", "3"]  # kept, missed, rate, inactivity points
-    assert team["周华 (zhouhua)"][1].startswith("总执行")
+    assert team["陈建"][2:] == ["4", "1", "80%", "3"]  # kept, missed, rate, inactivity points
+    assert team["周华"][1].startswith("总执行")
     # the ranking gains a "deadlines kept" column: 陈建 heads the weighbridge
     units = {r[1]: r for r in rows(page.one(tag="section", id="units"))}
     assert units["司磅室"][6:8] == ["4", "1"]
@@ -345,28 +345,32 @@ def test_workbook_people_lines_units(result, org):
     assert wb.sheetnames == ["人员 People", "明细 Lines", "单位 Units", "说明 About"]
 
     header, *people = sheet_rows(wb, "人员 People")
-    assert header[:8] == ("编号 ID", "姓名 Name", "单位 Unit", "投诉 Complaints", "扣分 Deductions",
+    # Words only (issue 13): no id, code or rule column, hidden or not.
+    assert header[:7] == ("姓名 Name", "单位 Unit", "投诉 Complaints", "扣分 Deductions",
                           "得分 Score", "奖励(元) Reward (yuan)", "罚款(元) Fine (yuan)")
-    assert sorted(r[0] for r in people) == sorted(result["people"])
-    for col, key in ((4, "deductions"), (5, "score"), (6, "reward"), (7, "fine")):
+    assert sorted(r[0] for r in people) == sorted(p["name"] for p in result["people"].values())
+    for col, key in ((3, "deductions"), (4, "score"), (5, "reward"), (6, "fine")):
         assert all(isinstance(r[col], int) for r in people), key
         assert sum(r[col] for r in people) == sum(p[key] for p in result["people"].values()), key
-    by_id = {r[0]: r for r in people}
-    assert by_id["zhangsan"][1:8] == ("张三", "开票室", 3, 40, 60, 0, 500)
-    assert by_id["zhangsan"][9:12] == ("是 Yes", 3, "是 Yes")  # worst, times worst, dismissal
-    assert by_id["xiaowang"][6] == 1500 and by_id["xiaowang"][8] == "是 Yes"
+    by_name = {r[0]: r for r in people}
+    assert by_name["张三"][1:7] == ("开票室", 3, 40, 60, 0, 500)
+    assert by_name["张三"][8:11] == ("是 Yes", 3, "是 Yes")  # worst, times worst, dismissal
+    assert by_name["小王"][5] == 1500 and by_name["小王"][7] == "是 Yes"
+    codes = set(result["people"]) | set(result["units"]) | {line["rule"] for line in all_lines(result)}
+    assert not codes & {str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row}
 
     header, *lines = sheet_rows(wb, "明细 Lines")
     assert len(lines) == len(all_lines(result))
-    assert sum(r[6] for r in lines) == sum(line["points"] for line in all_lines(result))
-    assert sum(r[7] for r in lines) == sum(line["money"] for line in all_lines(result))
-    assert {r[9] for r in lines} == {line["reason_zh"] for line in all_lines(result)}
+    assert header[3] == "规则 Rule" and {r[3] for r in lines} >= {"投诉扣分 Complaint", "服务明星奖励 Star reward"}
+    assert sum(r[4] for r in lines) == sum(line["points"] for line in all_lines(result))
+    assert sum(r[5] for r in lines) == sum(line["money"] for line in all_lines(result))
+    assert {r[6] for r in lines} == {line["reason_zh"] for line in all_lines(result)}
 
     header, *units = sheet_rows(wb, "单位 Units")
-    assert [(r[0], r[1], r[7], r[8]) for r in units] == [
-        (1, "invoicing", 49, 12.25), (2, "weighbridge", 8, 2.0), (3, "gate", 0, 0.0),
+    assert [(r[0], r[1], r[6], r[7]) for r in units] == [
+        (1, "开票室", 49, 12.25), (2, "司磅室", 8, 2.0), (3, "门卫", 0, 0.0),
     ]
-    assert units[0][9:] == ("小王", 1500) and units[1][9] == "空缺 vacant"
+    assert units[0][8:] == ("小王", 1500) and units[1][8] == "空缺 vacant"
 
 
 def test_workbook_is_deterministic(result, org, monkeypatch):
