@@ -161,10 +161,12 @@ class AppealService:
         if s.scalar(select(Adjustment.id).where(Adjustment.corrects == corrects)) is not None:
             raise Refused(f"appeal #{a.id}: {corrects} is corrected already 该记录已更正")
         month = _next_open_month(s, a.month, at)
-        money = f"；退还罚款 {a.line['money']} 元 / refund {a.line['money']} yuan" if a.line.get("money") else ""
+        # One reason for both of the line's sentences (the rule adds 更正… / correction of…): in the
+        # reviewer's own words, so a Chinese page shows no English half (issue 13).
+        money = f"；退还罚款 {a.line['money']} 元" if a.line.get("money") else ""
         adj = Adjustment(month=month, person_id=a.person_id, points=-int(a.line["points"]),
                          corrects=corrects,
-                         reason=f"申诉 #{a.id} 成立 / appeal #{a.id} upheld: {a.decision_note}{money}", by_id=by, at=at)
+                         reason=f"申诉 #{a.id} 成立：{a.decision_note}{money}", by_id=by, at=at)
         s.add(adj)
         s.flush()
         a.adjustment_id = adj.id

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.glossary import CRITICISM, ROLES, label
+from core import labels
 from core.labels import RULE
 from core.workbook import Sheet, workbook_bytes
 from notifications.chart import number_text, ranked_units, svg_data_uri, units_chart_svg
@@ -225,6 +226,7 @@ def line_row(line: dict, names: NameBook) -> dict:
     return {
         "date": _day(line.get("at")),
         "rule": rule_label(rule),
+        "rule_words": labels.rule(rule),  # (zh, en): a page in one language names it in that one
         "points": points_text(int(line.get("points") or 0)),
         "money": _money_text(rule, int(line.get("money") or 0)),
         "reason_zh": names.text(line.get("reason_zh") or line.get("reason")),

@@ -101,8 +101,8 @@ class Scan:
         English labels. A Chinese page holds no such word; a bilingual or English one may."""
         return token in self.words or (token.isalpha() and token.islower() and token not in self.org)
 
-    def html(self, where: str, html: str, zh_only: bool = False) -> None:
-        self.text(where, visible(html), zh_only)
+    def html(self, where: str, html: str, zh_only: bool = False, legend: bool = False) -> None:
+        self.text(where, visible(html), zh_only, legend)
 
     def report(self) -> list[str]:
         return sorted(f"{code}: {', '.join(sorted(where)[:6])}{f' … ({len(where)} places)' if len(where) > 6 else ''}"
@@ -227,7 +227,11 @@ def scan_pages(client, runtime, month: dict, scan: Scan) -> None:
                     continue  # not his to see
                 assert reply.status_code == 200, (person, url, reply.status_code)
                 scan.html(f"{url} [{person} {lang}]", reply.text, zh_only)
-            if person == "wuqing":
+            if person == "wuqing":  # the directory's console: its ids are what it edits (as org show)
+                for url in ("/org", "/org/history"):
+                    reply = client.get(url)
+                    assert reply.status_code == 200, url
+                    scan.html(f"{url} [{lang}]", reply.text, zh_only, legend=True)
                 whatif = post_form(client, f"/months/{month['month']}", f"/months/{month['month']}/whatif",
                                    {"policy": (runtime.settings.policy_path.read_text(encoding="utf-8")
                                                .replace("points = 3", "points = 4", 1))})
