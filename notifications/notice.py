@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.glossary import CRITICISM, ROLES, label
 from core import labels
+from core.glossary import CRITICISM, ROLES, label
 from core.labels import RULE
 from core.workbook import Sheet, workbook_bytes
 from notifications.chart import number_text, ranked_units, svg_data_uri, units_chart_svg

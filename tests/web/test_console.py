@@ -211,7 +211,7 @@ def test_window_staff_have_no_console(client):
     login(client, "zhangsan")
     reply = client.get("/", follow_redirects=False)
     assert reply.status_code == 303 and reply.headers["location"] == "/me"
-    assert "我的考核记录" in client.get("/me").text
+    assert "我的考核" in client.get("/me").text
     assert client.get("/complaints").status_code == 403
     assert client.get("/dashboard").status_code == 403
 
