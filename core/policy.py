@@ -202,7 +202,8 @@ def policy_to_toml(policy: Policy) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+            # a JSON string is a TOML basic string, but for DEL, which TOML forbids unescaped
+            return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
         if isinstance(v, dict):
