@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -21,8 +22,10 @@ from core.db import Database
 from core.errors import Conflict, OrgFileError
 from core.ladder import LADDER, TEAM_SECTION
 from core.org import OrgChange, OrgLoad, Person, Position, Unit, Window
-from core.orgfile import OrgSpec, SpecReader, check_org, parse_org
-from core.orgload import Change, LoadSummary, apply_org, changes_for
+
+if TYPE_CHECKING:
+    from core.orgfile import OrgSpec
+    from core.orgload import Change, LoadSummary
 
 XLSX = (".xlsx",)
 
@@ -59,12 +62,15 @@ def org_file_of(name: str, data: bytes, shown: str | None = None) -> OrgFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise OrgFileError(f"{shown or name}: not UTF-8 text 须为 UTF-8 文本") from None
+    from core.orgfile import parse_org
+
     return OrgFile(name, data, None, parse_org(text, source=name))  # refuses before anything is written
 
 
 def _spec_of(session, file: OrgFile) -> OrgSpec:
     if file.spec is not None:
         return file.spec
+    from core.orgfile import check_org
     from core.orgsheet import reader
 
     _keep_contacts(session, file.document)
@@ -92,7 +98,7 @@ def load_org(db: Database, file: OrgFile, source: str, now: datetime, by: str | 
     """Apply a file in one transaction; ``basis``: the directory's digest its preview was shown on
     (refused as a conflict when the directory changed since)."""
     with db.transaction() as s:
-        from core.orgload import lock_directory
+        from core.orgload import apply_org, lock_directory
 
         lock_directory(s)
         if basis is not None and directory_digest(s) != basis:
@@ -103,6 +109,8 @@ def load_org(db: Database, file: OrgFile, source: str, now: datetime, by: str | 
 
 def preview_org(db: Database, file: OrgFile) -> dict:
     """What loading the file would change, and the directory's digest now (for load_org's basis)."""
+    from core.orgload import LoadSummary, changes_for
+
     with db.reading() as s:
         changes = changes_for(s, _spec_of(s, file))
         return {"changes": [c.as_dict() for c in changes], "summary": LoadSummary.of(changes).as_dict(),
@@ -116,25 +124,30 @@ def directory_digest(session) -> str:
                           .encode("utf-8")).hexdigest()[:32]
 
 
-class _ConsoleReader(SpecReader):
-    """A console edit's refusals: the field, no file or line."""
+def _console_reader():
+    """A console edit's refusals: the field, no file or line (core.orgfile, YAML with it, is
+    imported by the edits alone: a read of the directory never loads it)."""
+    from core.orgfile import SpecReader
 
-    def place(self, at, key):
-        return f"{key}" if key else "组织架构 / organisation"
+    class ConsoleReader(SpecReader):
+        def place(self, at, key):
+            return f"{key}" if key else "组织架构 / organisation"
+
+    return ConsoleReader("console")
 
 
 def edit_org(db: Database, edit: Callable, what: str, now: datetime, by: str | None) -> list[Change]:
     """One console edit in one transaction: the directory's document, ``edit(session, doc)``, the
     one validation, the one apply path; recorded with ``what`` and who."""
     from core.orgdoc import org_document
+    from core.orgfile import check_org
+    from core.orgload import apply_org, changes_for, lock_directory
 
     with db.transaction() as s:
-        from core.orgload import lock_directory
-
         lock_directory(s)
         doc = org_document(s)
         edit(s, doc)
-        spec = check_org(doc, _ConsoleReader("console"))
+        spec = check_org(doc, _console_reader())
         changes = changes_for(s, spec)
         if changes:
             apply_org(s, spec, f"console: {what}", json.dumps(doc, sort_keys=True, ensure_ascii=False), now, by)

@@ -3,7 +3,10 @@ control characters, a note too long."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI checks its arguments (has_control_characters) before pydantic is loaded
+    from pydantic import ValidationError
 
 _REASONS = {"extra_forbidden": "unknown key 未知的键", "missing": "missing key 缺少的键"}
 

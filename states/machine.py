@@ -16,11 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-
-from transitions import Machine
+from functools import cache
+from typing import TYPE_CHECKING
 
 from core import labels
 from core.ladder import TOP_LEVEL
+
+if TYPE_CHECKING:
+    from transitions import Machine
 
 
 class State(str, Enum):
@@ -173,7 +176,11 @@ def _bump_level(ev) -> None:
     ev.model.level += 1
 
 
-def _build_machine() -> Machine:
+@cache
+def _machine() -> Machine:
+    """The machine, built on the first change (a read never loads ``transitions``)."""
+    from transitions import Machine
+
     spec = []
     for t in TRANSITIONS:
         item = {k: t[k] for k in ("trigger", "source", "dest")}
@@ -184,8 +191,6 @@ def _build_machine() -> Machine:
     return Machine(model=None, states=State, transitions=spec, initial=State.received,
                    auto_transitions=False, send_event=True)
 
-
-_MACHINE = _build_machine()
 
 
 def refusal(c: Lifecycle, event: str, actor: Actor | None) -> str | None:
@@ -243,7 +248,7 @@ def fire(c: Lifecycle, event: str, actor: Actor) -> str:
     if reason:
         raise ValueError(reason)
     before = c.state
-    if not _MACHINE.events[event].trigger(c, actor=actor):  # guards re-checked by the machine
+    if not _machine().events[event].trigger(c, actor=actor):  # guards re-checked by the machine
         raise ValueError(f"{event} refused from {before}")
     c.state = State(c.state).value  # the machine sets enum members; rows keep plain text
     c.events.append(event)
