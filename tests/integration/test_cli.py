@@ -178,6 +178,39 @@ def test_show_and_advance_load_their_group_alone_and_deliver_after_the_commit(cl
     assert len(list((tmp_path / "outbox").iterdir())) == len(rows)
 
 
+# What neither command uses: the web, the flows, migrations, workbooks, sending, the month's scoring.
+NEVER_LOADED = ("prefect", "fastapi", "starlette", "uvicorn", "alembic", "openpyxl", "apprise", "yaml", "segno",
+                "argon2", "scoring", "appeals", "jiandu.web", "jiandu.migrate")
+# A read writes no message and fires no event: no templates, no notifier, no state machine.
+NOT_LOADED_BY_A_READ = ("jinja2", "notifications.notifier", "notifications.messages", "transitions")
+
+
+def test_show_and_advance_import_only_what_they_use(cli, db_url, tmp_path):
+    """Cold start (issue 15.4): a heavy module that creeps back into ``complaint show`` or
+    ``complaint advance`` (an import moved to a module's top) fails here, by name."""
+    c = jrun(cli, "complaint", "new", "--window", "wb-1", "--source", "customer", "--category", "other",
+             "--text", "冷启动", "--at", "2026-11-03T09:00:00+08:00")
+    watched = (*NEVER_LOADED, *NOT_LOADED_BY_A_READ)
+    code = ("import sys; from jiandu.cli import main; rc = main(sys.argv[1:]); "
+            f"print(sorted(w for w in {watched!r} if any(m == w or m.startswith(w + '.') for m in sys.modules))); "
+            "sys.exit(rc)")
+    env = {**os.environ, "JIANDU_DATABASE_URL": db_url, "JIANDU_OUTBOX_DIR": str(tmp_path / "outbox"),
+           "JIANDU_QUIET_HOURS": ""}
+
+    def loaded(*args: str) -> list[str]:
+        res = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
+                             cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout.splitlines()[-1].replace("'", '"'))
+
+    assert loaded("complaint", "show", str(c["id"])) == []
+    assert loaded("complaint", "show", str(c["id"]), "--json") == []
+    changed = loaded("complaint", "advance", str(c["id"]), "verify", "--by", c["owner"], "--against", "lisi",
+                     "--at", "2026-11-03T09:10:00+08:00")
+    assert not set(changed) & set(NEVER_LOADED), changed
+    assert "jinja2" in changed and "transitions" in changed  # the change's messages, its machine
+
+
 def test_board_for_one_window_and_unknown_window(cli, tmp_path):
     out = tmp_path / "board.html"
     code, _, _ = cli("board", "wb-1", "--out", str(out))
