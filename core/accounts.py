@@ -95,7 +95,7 @@ def hashing_for(profile: str = ARGON2_PROFILES[0]) -> PasswordHashing:
     return PasswordHashing(profile)
 
 
-def _sha256(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -202,13 +202,13 @@ class AccountService:
             raise InvalidInput("--label: longer than 200 characters 超过200个字符")
         with self.db.transaction() as s:
             active_person(s, person_id, "PERSON")
-            s.add(ApiToken(person_id=person_id, token_sha256=_sha256(token), label=label or person_id,
+            s.add(ApiToken(person_id=person_id, token_sha256=token_digest(token), label=label or person_id,
                            created_at=self.now()))
         return token
 
     def person_for_token(self, token: str) -> str | None:
         with self.db.reading() as s:
-            row = s.scalar(select(ApiToken).where(ApiToken.token_sha256 == _sha256(token),
+            row = s.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token),
                                                   ApiToken.revoked.is_(False)))
             if row is None:
                 return None

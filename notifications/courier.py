@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import event
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 WRITTEN = "outbox_written"
 log = logging.getLogger("jiandu.courier")
+# Passes start at least this far apart: the first kick after a quiet spell is delivered at once,
+# and under a stream of commits (a busy intake) one pass delivers what many of them wrote.
+PACE_SECONDS = 0.05
 
 
 def mark_written(s: Session) -> None:
@@ -29,10 +33,11 @@ def mark_written(s: Session) -> None:
 
 class Courier:
     """One delivery thread per process, started on the first kick, woken by every later one;
-    kicks during a delivery coalesce into one more pass."""
+    kicks during a delivery coalesce into one more pass, started ``pace`` seconds after the last."""
 
-    def __init__(self, deliver: Callable[[], object], drain_at_exit: float = 10.0):
+    def __init__(self, deliver: Callable[[], object], drain_at_exit: float = 10.0, pace: float = PACE_SECONDS):
         self._deliver = deliver
+        self._pace = pace
         self._wake = threading.Condition()
         self._pending = self._busy = False
         self._thread: threading.Thread | None = None
@@ -69,10 +74,14 @@ class Courier:
             return self._wake.wait_for(lambda: not (self._pending or self._busy), timeout)
 
     def _run(self) -> None:
+        last = -self._pace
         while True:
             with self._wake:
                 self._wake.wait_for(lambda: self._pending)
+            time.sleep(max(0.0, last + self._pace - time.monotonic()))  # the kicks meanwhile join this pass
+            with self._wake:
                 self._pending, self._busy = False, True
+            last = time.monotonic()
             try:
                 self._deliver()
             except Exception:  # noqa: BLE001 - the sweep retries; the thread must live on

@@ -88,15 +88,14 @@ def claim(db: Database, settings: Settings, now: datetime, limit: int = 100) -> 
                                                         OutboxMessage.id).limit(limit)
     if db.is_postgres:
         pick = pick.with_for_update(skip_locked=True)
-    with db.transaction() as s:
-        s.execute(update(OutboxMessage).where(OutboxMessage.id.in_(pick.scalar_subquery()))
-                  .values(status=SENDING, claim=token, attempts=OutboxMessage.attempts + 1,
-                          next_attempt_at=now + timedelta(seconds=settings.outbox_lease_seconds))
-                  .execution_options(synchronize_session=False))
-        rows = s.execute(select(OutboxMessage.id, OutboxMessage.claim, OutboxMessage.key, OutboxMessage.target,
-                                OutboxMessage.subject, OutboxMessage.body, OutboxMessage.attempts)
-                         .where(OutboxMessage.claim == token).order_by(OutboxMessage.id)).all()
-    return [Claimed(*row) for row in rows]
+    with db.transaction() as s:  # one statement: the claimed rows come back with the UPDATE
+        rows = s.connection().execute(
+            update(OutboxMessage.__table__).where(OutboxMessage.id.in_(pick.scalar_subquery()))
+            .values(status=SENDING, claim=token, attempts=OutboxMessage.attempts + 1,
+                    next_attempt_at=now + timedelta(seconds=settings.outbox_lease_seconds))
+            .returning(OutboxMessage.id, OutboxMessage.claim, OutboxMessage.key, OutboxMessage.target,
+                       OutboxMessage.subject, OutboxMessage.body, OutboxMessage.attempts)).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda m: m.id)
 
 
 def settle(db: Database, settings: Settings, now: datetime, results: dict[int, str | None],
@@ -108,16 +107,25 @@ def settle(db: Database, settings: Settings, now: datetime, results: dict[int, s
     """
     if not results:
         return
+    delivered = [i for i, error in results.items() if error is None]
+    failed = [i for i, error in results.items() if error is not None]
+    table = OutboxMessage.__table__
     with db.transaction() as s:
-        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(results),
+        conn = s.connection()
+        if delivered:  # the usual case: one statement
+            sent = conn.execute(update(table).where(table.c.id.in_(delivered), table.c.claim == claim_token)
+                                .values(status=SENT, sent_at=now, last_error=None, claim=None)
+                                .returning(table.c.id, table.c.target)).all()
+            for message_id, target in sent:
+                if "://" in target:  # a row from before channels were named: its URL not kept
+                    conn.execute(update(table).where(table.c.id == message_id).values(target=redact(target)))
+        if not failed:
+            return
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(failed),
                                                          OutboxMessage.claim == claim_token)):
             error = results[row.id]
             row.claim = None
-            if error is None:
-                row.status, row.sent_at, row.last_error = SENT, now, None
-                if "://" in row.target:  # a row from before channels were named: its URL not kept
-                    row.target = redact(row.target)
-            elif row.attempts >= settings.outbox_max_attempts:
+            if row.attempts >= settings.outbox_max_attempts:
                 row.status, row.last_error = DEAD, error
             else:
                 backoff = settings.outbox_backoff_seconds * 2 ** (row.attempts - 1)
@@ -126,8 +134,9 @@ def settle(db: Database, settings: Settings, now: datetime, results: dict[int, s
 
 
 def dispatch(db: Database, settings: Settings, now: datetime, batch: int = 100,
-             max_batches: int = 50) -> dict:
-    """Deliver what is due, batch by batch; return counts."""
+             max_batches: int = 50, counts: bool = True) -> dict:
+    """Deliver what is due, batch by batch; return counts (``counts`` False: of this pass only,
+    without counting the whole outbox's pending and dead messages: the courier's passes)."""
     sent = failed = 0
     for _ in range(max_batches):
         claimed = claim(db, settings, now, batch)
@@ -146,6 +155,10 @@ def dispatch(db: Database, settings: Settings, now: datetime, batch: int = 100,
         settle(db, settings, now, results, claimed[0].claim)
         sent += sum(e is None for e in results.values())
         failed += sum(e is not None for e in results.values())
+        if len(claimed) < batch:  # nothing more was due (a later commit kicks the courier again)
+            break
+    if not counts:
+        return {"sent": sent, "failed": failed}
     with db.reading() as s:
         dead = s.query(OutboxMessage).filter(OutboxMessage.status == DEAD).count()
         pending = s.query(OutboxMessage).filter(OutboxMessage.status.in_((PENDING, SENDING))).count()

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from core.org import Unit, rung_of, with_role
+from core.org import Person, Unit, rung_of_roles
 from states.machine import OPEN_STATES
 from states.models import Complaint
 
@@ -23,15 +23,28 @@ from states.models import Complaint
 class Supervisor:
     id: str
     heads: frozenset[str]  # the units he heads: never his own
+    name: str = ""
+
+
+def _supervisors_statement():
+    person, unit = Person.__table__, Unit.__table__
+    return (select(person.c.id, person.c.name, person.c.roles, unit.c.code)
+            .select_from(person.outerjoin(unit, and_(unit.c.head_id == person.c.id, unit.c.active)))
+            .where(person.c.active, cast(person.c.roles, String).like('%"supervisor"%'))
+            .order_by(person.c.id, unit.c.code))
+
+
+_SUPERVISORS = _supervisors_statement()
 
 
 def supervisors(s: Session) -> list[Supervisor]:
-    """Active supervisors holding no rung of the ladder, by id, with the units each heads."""
-    heads: dict[str, set[str]] = {}
-    for code, head in s.execute(select(Unit.code, Unit.head_id).where(Unit.active, Unit.head_id.is_not(None))):
-        heads.setdefault(head, set()).add(code)
-    return [Supervisor(p.id, frozenset(heads.get(p.id, ()))) for p in with_role(s, "supervisor")
-            if rung_of(p) == 0]
+    """Active supervisors holding no rung of the ladder, by id, with the units each heads: one
+    statement (the person and a row per unit he heads), the roles confirmed in Python."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for pid, name, roles, head_of in s.connection().execute(_SUPERVISORS):
+        if "supervisor" in (roles or []) and rung_of_roles(roles) == 0:
+            found.setdefault(pid, (name, set()))[1].update([head_of] if head_of else [])
+    return [Supervisor(pid, frozenset(heads), name) for pid, (name, heads) in found.items()]
 
 
 Load = Callable[[Session, list[str]], Mapping[str, int]]  # open work of each of these people
@@ -40,16 +53,26 @@ Load = Callable[[Session, list[str]], Mapping[str, int]]  # open work of each of
 def least_loaded(s: Session, load: Load, *, units: Iterable[str | None] = (),
                  people: Iterable[str | None] = ()) -> str | None:
     """The supervisor heading none of ``units`` and being none of ``people`` with the least open work."""
+    chosen = least_loaded_supervisor(s, load, units=units, people=people)
+    return chosen.id if chosen else None
+
+
+def least_loaded_supervisor(s: Session, load: Load, *, units: Iterable[str | None] = (),
+                            people: Iterable[str | None] = ()) -> Supervisor | None:
+    """As :func:`least_loaded`, the supervisor with his name (intake's history names him)."""
     units, people = set(units), set(people)
-    free = [p.id for p in supervisors(s) if not p.heads & units and p.id not in people]
+    free = [p for p in supervisors(s) if not p.heads & units and p.id not in people]
     if not free:
         return None
-    work = load(s, free)
-    return min(free, key=lambda pid: (work.get(pid, 0), pid))
+    work = load(s, [p.id for p in free])
+    return min(free, key=lambda p: (work.get(p.id, 0), p.id))
 
 
 def open_complaints(s: Session, owners: list[str]) -> dict[str, int]:
     """Open complaints each of ``owners`` holds: the load of intake."""
-    return dict(s.execute(select(Complaint.owner_id, func.count())
-                          .where(Complaint.state.in_(OPEN_STATES), Complaint.owner_id.in_(owners))
-                          .group_by(Complaint.owner_id)).all())
+    return dict(s.connection().execute(_OPEN_LOAD, {"owners": owners}).all())
+
+
+_OPEN_LOAD = (select(Complaint.owner_id, func.count())
+              .where(Complaint.state.in_(OPEN_STATES), Complaint.owner_id.in_(bindparam("owners", expanding=True)))
+              .group_by(Complaint.owner_id))

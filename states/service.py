@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import bindparam, exists, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,7 +32,7 @@ from core.settings import NOTE_MAX_CHARS
 from core.timeutil import BUSINESS_TZ, as_utc, month_bounds, utcnow
 from core.validation import check_note, check_printable
 from states import clocks as clockrules
-from states.assignment import least_loaded, open_complaints
+from states.assignment import least_loaded_supervisor, open_complaints
 from states.events import ComplaintChange, Listener, change_of
 from states.machine import (
     AGAINST,
@@ -47,7 +47,7 @@ from states.machine import (
     fire,
     refusal,
 )
-from states.models import CATEGORIES, SOURCES, Clock, Complaint, ComplaintEvent
+from states.models import CATEGORIES, SOURCES, Clock, Complaint
 from states.nonces import INTAKE, AlreadyDone, checked_nonce, complaint_of, take_nonce
 from states.photos import add_photo, check_photo, photo_bytes, photo_list
 from states.unit_of_work import (
@@ -56,16 +56,19 @@ from states.unit_of_work import (
     add_clock,
     add_event,
     check_time_order,
-    clock_row,
     load_complaint,
     load_for_change,
     new_clock_values,
+    new_complaint,
     staff_actor,
     write_change,
+    write_new,
 )
 from states.views import complaint_dict, lifecycle_of
 
 MAX_TEXT = 2000  # characters of a complaint's text (the API schema says the same)
+_W = Window.__table__
+_WINDOW = select(_W.c.code, _W.c.name, _W.c.unit_code, _W.c.calendar, _W.c.active).where(_W.c.code == bindparam("code"))
 
 
 class ComplaintService:
@@ -120,13 +123,12 @@ class ComplaintService:
                                   against=against, contact=contact, at=at)
                 if nonce is not None:
                     take_nonce(s, INTAKE, nonce, c.id, at)
-                s.refresh(c)
                 return self._filed(s, c, at)
         except AlreadyDone:
             with self.db.reading() as s:
                 return self._filed(s, s.get(Complaint, complaint_of(s, INTAKE, nonce)), at)
 
-    def _filed(self, s: Session, c: Complaint, at: datetime) -> dict:
+    def _filed(self, s: Session, c: Complaint | ComplaintRow, at: datetime) -> dict:
         """What the intake answers: the complaint, with the complainant's tracking token; its
         clocks judged at the intake's own time (a replay's --at)."""
         data = complaint_dict(c, _names(s, c), at, private=True)
@@ -135,32 +137,38 @@ class ComplaintService:
 
     def _receive(self, s: Session, *, window: str, source: str, category: str, text: str,
                  against: str | None, contact: str | None, at: datetime,
-                 owner: str | None = None) -> Complaint:
-        """Intake inside the caller's transaction; ``owner`` given (a spot check's inspector)
-        or the least-loaded unconflicted supervisor."""
-        win = s.get(Window, window)
+                 owner: str | None = None) -> ComplaintRow:
+        """Intake inside the caller's transaction, written with Core (states/unit_of_work.py);
+        ``owner`` given (a spot check's inspector) or the least-loaded unconflicted supervisor."""
+        conn = s.connection()
+        win = conn.execute(_WINDOW, {"code": window}).first()
         if win is None or not win.active:
             raise NotFound(f"--window: unknown window '{window}' 未知窗口")
+        c = new_complaint(dict(state="received", source=source, category=category, window_code=win.code,
+                               unit_code=win.unit_code, against_id=against, text=text, contact=contact,
+                               level=0, received_at=at, tracking_token=secrets.token_urlsafe(24), version=1))
+        c.window_calendar, c.window_name = win.calendar, win.name
         conflicted = {win.unit_code}
         if against is not None:
-            conflicted.add(active_person(s, against, "--against").unit_code)
-        owner = owner or least_loaded(s, open_complaints, units=conflicted)
+            accused = active_person(s, against, "--against")
+            conflicted.add(accused.unit_code)
+            c.against_unit, c.names[accused.id] = accused.unit_code, accused.name
+            c.against_supervisor, c.against_leader = reporting_line(s, accused)
         if owner is None:
-            raise Refused("no supervisor may take this complaint 无可分派的监督员 "
-                          "(check the unit heads in the organisation file)")
-        c = Complaint(state="received", source=source, category=category,
-                      window_code=win.code, unit_code=win.unit_code, against_id=against,
-                      text=text, contact=contact, owner_id=owner, level=0,
-                      received_at=at, tracking_token=secrets.token_urlsafe(24))
-        s.add(c)
-        s.flush()
-        s.add(ComplaintEvent(complaint_id=c.id, event="receive", from_state=None,
-                             to_state="received", actor_id=INTAKE_ACTOR, at=at,
-                             note=_assigned_note(s, owner), level=0,
-                             owner_id=owner, data=_event_data(c, "receive")))
-        for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar(win)):
-            s.add(clock_row(c.id, plan, 0, self.policy.clocks.warn_at))
-        s.flush()
+            chosen = least_loaded_supervisor(s, open_complaints, units=conflicted)
+            if chosen is None:
+                raise Refused("no supervisor may take this complaint 无可分派的监督员 "
+                              "(check the unit heads in the organisation file)")
+            owner, c.names[chosen.id] = chosen.id, chosen.name
+        else:
+            c.names.update(names_of(s, [owner]))
+        c.owner_id = owner
+        add_event(c, event="receive", from_state=None, to_state="received", actor_id=INTAKE_ACTOR, at=at,
+                  note=_assigned_note(c.names.get(owner) or owner), level=0, owner_id=owner,
+                  data=_event_data(c, "receive"))
+        for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar_named(win.calendar)):
+            add_clock(c, **new_clock_values(plan, 0, self.policy.clocks.warn_at))
+        write_new(conn, c)
         self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
         return c
 
@@ -378,9 +386,8 @@ def _name_against(s: Session, c: Complaint | ComplaintRow, against: str, who: Ac
               level=c.level, owner_id=c.owner_id, data={"against": new.id, "was": old})
 
 
-def _assigned_note(s: Session, owner: str) -> str:
+def _assigned_note(name: str) -> str:
     """'分派给 陈建 / assigned to 陈建': the history names people, never by id (issue 13)."""
-    name = names_of(s, [owner]).get(owner, owner)
     return f"分派给 {name} / assigned to {name}"
 
 

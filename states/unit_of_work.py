@@ -189,7 +189,9 @@ def _statement(kind: str, *args):
     key = (kind, *args)
     if key not in _STATEMENTS:
         build = {"load": _load_statement, "actor": _actor_statement, "history": _history_statement,
-                 "complaint": _complaint_update, "clock": _clock_update, "insert": insert}[kind]
+                 "complaint": _complaint_update, "clock": _clock_update, "insert": insert,
+                 "receive": lambda: insert(C).returning(C.c.id),
+                 "new clocks": lambda: insert(K).returning(K.c.id, sort_by_parameter_order=True)}[kind]
         _STATEMENTS[key] = build(*args)
     return _STATEMENTS[key]
 
@@ -231,12 +233,42 @@ def write_change(conn: Connection, c: ComplaintRow) -> None:
             k.seen = k._changes()
     for changed, params in by_shape.items():
         conn.execute(_statement("clock", changed), params)
+    _write_new_clocks(conn, c, read_ids=False)
+    _write_history(conn, c)
+
+
+def new_complaint(values: dict) -> ComplaintRow:
+    """A complaint being received, not written yet: every column (``id`` None until written)."""
+    return ComplaintRow({name: values.get(name) for name in COMPLAINT_COLUMNS})
+
+
+def write_new(conn: Connection, c: ComplaintRow) -> None:
+    """A complaint received, written with Core: its row (its id read back), its clocks (their
+    ids read back: a spot check's finding changes them in the same transaction) and its history."""
+    c.id = conn.execute(_statement("receive"), {n: getattr(c, n) for n in COMPLAINT_COLUMNS if n != "id"}).scalar_one()
+    c.seen = {name: getattr(c, name) for name in COMPLAINT_COLUMNS}
+    _write_new_clocks(conn, c, read_ids=True)
+    _write_history(conn, c)
+
+
+def _write_new_clocks(conn: Connection, c: ComplaintRow, read_ids: bool) -> None:
+    """The clocks a change started, in one statement; a change's answer shows no clock id, so
+    only a receipt (which later changes of the same transaction may follow) reads them back."""
     new = [k for k in c.clocks if k.seen is None]
-    if new:  # their ids are not read back: the answer shows none
-        conn.execute(_statement("insert", K), [{"complaint_id": c.id, **{n: getattr(k, n) for n in CLOCK_COLUMNS[1:]}}
-                                               for k in new])
-        for k in new:
-            k.seen = k._changes()
+    if not new:
+        return
+    params = [{"complaint_id": c.id, **{n: getattr(k, n) for n in CLOCK_COLUMNS[1:]}} for k in new]
+    if read_ids:
+        ids = conn.execute(_statement("new clocks"), params).scalars().all()
+        for k, clock_id in zip(new, ids, strict=True):
+            k.id = clock_id
+    else:
+        conn.execute(_statement("insert", K), params)
+    for k in new:
+        k.seen = k._changes()
+
+
+def _write_history(conn: Connection, c: ComplaintRow) -> None:
     for h in c.history:
         if h.id is None:
             values = {"complaint_id": c.id, **{n: getattr(h, n) for n in EVENT_COLUMNS[1:]}}

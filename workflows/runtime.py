@@ -36,7 +36,7 @@ class Runtime:
             from core.timeutil import utcnow
             from notifications.outbox import dispatch
 
-            return dispatch(self.db, self.settings, utcnow())
+            return dispatch(self.db, self.settings, utcnow(), counts=False)
 
         return Courier(deliver)
 

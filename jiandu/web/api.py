@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from core.errors import Forbidden
 from jiandu.web.budgets import spend_budget
-from jiandu.web.security import NotLoggedIn, Staff, staff_of
+from jiandu.web.security import NotLoggedIn, Staff, staff_for_token
 from states.machine import EVENTS, STATES
 from states.models import CATEGORIES, SOURCES
 
@@ -56,11 +56,7 @@ Step = Annotated[str, Path(pattern=r"^[a-z_]{1,30}$", description="步骤 / a st
 
 
 def api_staff(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Staff:
-    from core.accounts import AccountService
-
-    runtime = request.app.state.runtime
-    person = AccountService(runtime.db).person_for_token(credentials.credentials) if credentials else None
-    staff = staff_of(runtime.db, person)
+    staff = staff_for_token(request.app.state.runtime.db, credentials.credentials) if credentials else None
     if staff is None:
         raise NotLoggedIn()
     request.state.staff = staff

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request
+from sqlalchemy import and_, bindparam, select
 
 from core.errors import Forbidden
 from core.glossary import ROLES
 from core.ladder import TEAM_ROLES
-from core.org import Person, rung_of, units_headed_by
+from core.org import Person, Unit, rung_of_roles
 from core.private import private_dir
 
 ROLE_LABELS = ROLES  # the glossary's words (core/glossary.py)
@@ -45,15 +46,43 @@ class Staff:
         return "president_office" in self.roles
 
 
+def _staff_statement():
+    """The active person and a row per active unit he heads (one without, if he heads none)."""
+    person, unit = Person.__table__, Unit.__table__
+    return (select(person.c.id, person.c.name, person.c.roles, unit.c.code)
+            .select_from(person.outerjoin(unit, and_(unit.c.head_id == person.c.id, unit.c.active)))
+            .where(person.c.active))
+
+
+_STAFF = _staff_statement()
+_STAFF_BY_ID = _STAFF.where(Person.__table__.c.id == bindparam("id"))
+
+
+def _staff_from(rows) -> Staff | None:
+    if not rows:
+        return None
+    pid, name, roles, _ = rows[0]
+    return Staff(id=pid, name=name, roles=frozenset(roles or []), rung=rung_of_roles(roles),
+                 heads=frozenset(row.code for row in rows if row.code is not None))
+
+
 def staff_of(db, person_id: str | None) -> Staff | None:
+    """The person as the console knows him, read in one statement; None if not (or no more) active."""
     if not person_id:
         return None
     with db.reading() as s:
-        p = s.get(Person, person_id)
-        if p is None or not p.active:
-            return None
-        return Staff(id=p.id, name=p.name, roles=frozenset(p.roles or []), rung=rung_of(p),
-                     heads=frozenset(units_headed_by(s, p.id)))
+        return _staff_from(s.connection().execute(_STAFF_BY_ID, {"id": person_id}).all())
+
+
+def staff_for_token(db, token: str) -> Staff | None:
+    """The person an API token acts as (not revoked, the person active), in one statement."""
+    from core.accounts import ApiToken, token_digest
+
+    t = ApiToken.__table__
+    owner = select(t.c.person_id).where(t.c.token_sha256 == token_digest(token), t.c.revoked.is_(False))
+    statement = _STAFF.where(Person.__table__.c.id == owner.scalar_subquery())
+    with db.reading() as s:
+        return _staff_from(s.connection().execute(statement).all())
 
 
 _UNSET = object()
