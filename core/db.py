@@ -7,6 +7,7 @@ transaction through :meth:`Database.transaction`: one commit per use.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -85,7 +86,32 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=serialize_json)
+    engine = create_engine(url, json_serializer=serialize_json)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection idle this long is pinged before it is used again (the server restarted, a firewall
+# dropped it): pre-ping without its round trip on every transaction of a busy service. A server
+# gone while a connection was busy fails that use alone: the error invalidates the whole pool.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > PING_AFTER_IDLE_SECONDS:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except engine.dialect.loaded_dbapi.Error as exc:
+                raise DisconnectionError(str(exc)) from exc  # the pool opens a fresh connection
 
 
 @event.listens_for(Session, "loaded_as_persistent")

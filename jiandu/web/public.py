@@ -34,10 +34,17 @@ def _windows(request: Request) -> dict[str, dict]:
 
 
 def _window(request: Request, code: str) -> dict:
-    window = _windows(request).get(code)
-    if window is None:
+    """One active window (its row alone: the intake's post reads no more of the directory)."""
+    from sqlalchemy import select
+
+    from core.org import Unit, Window
+
+    with _runtime(request).db.reading() as s:
+        row = s.execute(select(Window.code, Window.name, Window.unit_code).join(Unit, Unit.code == Window.unit_code)
+                        .where(Window.code == code, Window.active, Unit.active)).first()
+    if row is None:
         raise NotFound(f"window '{code}': unknown 未知窗口")
-    return window
+    return {"code": row.code, "name": row.name, "unit": row.unit_code}
 
 
 @router.get("/lang/{code}")
@@ -69,20 +76,29 @@ def intake_form(code: str, request: Request):
 
 @router.post("/w/{code}", response_class=HTMLResponse, dependencies=[Depends(spend_budget("intake"))])
 async def intake(code: str, request: Request):
-    window = _window(request, code)
     form = await request.form()
     if not csrf_valid(request, form):
-        return _intake_page(request, window, form, EXPIRED, status_code=422)
-    text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
-    contact = str(form.get("contact") or "").strip() or None
-    try:
-        created = await run_in_threadpool(  # the database is not the event loop's to wait for
-            _runtime(request).complaints().create, window=code, source="customer", category=category, text=text,
-            contact=contact, by_team=False, nonce=str(form.get("nonce") or ""))
+        return await run_in_threadpool(_intake_refused, request, code, form, EXPIRED)
+    try:  # the database is not the event loop's to wait for: one hop to the pool for all of it
+        created = await run_in_threadpool(_file_at_window, request, code, form)
     except InvalidInput as exc:  # shown on the form, the customer's words kept
-        return _intake_page(request, window, form, str(exc), status_code=422)
+        return await run_in_threadpool(_intake_refused, request, code, form, str(exc))
     # Post/redirect/get: a reload never files the complaint twice; the form's nonce guards a resend.
     return RedirectResponse(f"/t/{created['tracking_token']}?new=1", status_code=303)
+
+
+def _intake_refused(request: Request, code: str, form, error: str):
+    """The form again, with what was wrong and what the customer wrote (a page reads the directory)."""
+    return _intake_page(request, _window(request, code), form, error, status_code=422)
+
+
+def _file_at_window(request: Request, code: str, form) -> dict:
+    """The window known (404 in the page's words), then the customer's complaint."""
+    _window(request, code)
+    text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
+    return _runtime(request).complaints().create(
+        window=code, source="customer", category=category, text=text,
+        contact=str(form.get("contact") or "").strip() or None, by_team=False, nonce=str(form.get("nonce") or ""))
 
 
 @router.get("/w/{code}/qr.svg")

@@ -493,7 +493,7 @@ def test_a_dropped_connection_mid_advance_leaves_no_half_change(db_url, policy, 
             wait_gone(checker)  # PostgreSQL: the server has seen the client die, and rolled back
         assert snapshot(checker, cid) == before, f"half a change {where}"
     trap.arm(None)
-    for cid in targets:  # the same engine (pool pre-ping) and the same changes now go through
+    for cid in targets:  # the same engine (its pool renewed after the disconnect) and the same changes now go through
         done = escalate(svc, cid)
         assert (done["state"], done["level"]) == ("escalated", 1)
     with checker.reading() as s:

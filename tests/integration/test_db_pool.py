@@ -1,0 +1,54 @@
+"""The pool pings a connection that sat idle before using it again (core/db.py): a PostgreSQL
+backend that ended meanwhile (a restart, a firewall) is replaced, the caller never sees it; a
+connection used a moment ago is not pinged (a busy service pays no round trip per transaction)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from core import db as dbmodule
+from core.db import Database
+
+pytestmark = pytest.mark.db
+
+
+def _end_backend_of_the_idle_connection(db: Database, admin_url: str) -> int:
+    with db.engine.connect() as conn:  # opened, used, back in the pool: idle
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as a:
+        assert a.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        while a.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).scalar():
+            time.sleep(0.005)
+    admin.dispose()
+    return pid
+
+
+def test_an_idle_connection_whose_backend_ended_is_replaced_before_use(postgres_url, monkeypatch):
+    monkeypatch.setattr(dbmodule, "PING_AFTER_IDLE_SECONDS", 0.0)
+    db = Database(postgres_url)
+    try:
+        old = _end_backend_of_the_idle_connection(db, postgres_url)
+        with db.reading() as s:
+            assert s.execute(text("SELECT pg_backend_pid()")).scalar() != old
+    finally:
+        db.dispose()
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_url, monkeypatch):
+    """The same ended backend, inside the idle time: the use itself meets it (and so the ping above
+    is what replaced it), and the pool is fresh for the next use."""
+    monkeypatch.setattr(dbmodule, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    db = Database(postgres_url)
+    try:
+        _end_backend_of_the_idle_connection(db, postgres_url)
+        with pytest.raises(OperationalError), db.reading() as s:
+            s.execute(text("SELECT 1"))
+        with db.reading() as s:
+            assert s.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
