@@ -41,6 +41,7 @@ class PolicyVersion(Base):
 
 
 FILE_ACTOR = None  # saved_by of the file's first version
+_NEWEST_ID = select(func.max(PolicyVersion.__table__.c.id))
 
 
 def newest(s: Session) -> PolicyVersion | None:
@@ -97,13 +98,14 @@ class PolicySource:
         return self._file
 
     def current(self, db: Database) -> Policy:
+        with db.core_reading() as conn:  # every request asks: a plain row, no session
+            newest_id = conn.execute(_NEWEST_ID).scalar()
+        if newest_id is None:
+            return self.file_policy()
+        cached = self._parsed.get(newest_id)
+        if cached is not None:
+            return cached
         with db.reading() as s:
-            newest_id = s.scalar(select(func.max(PolicyVersion.id)))
-            if newest_id is None:
-                return self.file_policy()
-            cached = self._parsed.get(newest_id)
-            if cached is not None:
-                return cached
             policy = as_policy(s.get(PolicyVersion, newest_id))
         with self._lock:
             self._parsed = {newest_id: policy}  # only the newest is ever asked for again

@@ -30,12 +30,9 @@ from notifications.recipients import complainant_targets, people_in, person_targ
 
 def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) -> int:
     """Add one row per draft and channel to the caller's transaction; return how many."""
-    from core.org import people_by_id
-
     if not drafts:  # most changes tell nobody new: no query
         return 0
-    staff = {d.recipient for d in drafts if d.recipient != COMPLAINANT}
-    people = people_by_id(s, staff) if staff else {}
+    people = _recipients(s, {d.recipient for d in drafts if d.recipient != COMPLAINANT})
     rows = []
     for d in drafts:
         if d.recipient == COMPLAINANT:
@@ -53,6 +50,20 @@ def enqueue(s: Session, drafts: list[Draft], settings: Settings, now: datetime) 
         s.connection().execute(insert(OutboxMessage.__table__), rows)
         mark_written(s)
     return len(rows)
+
+
+def _recipients(s: Session, ids: set[str]) -> dict:
+    """{person id: row (id, roles, contacts, active)} of the staff a batch of drafts names, read
+    with Core once per transaction and person (a watch's batch tells the same people again)."""
+    known = s.info.setdefault("outbox_recipients", {})
+    missing = ids - known.keys()
+    if missing:
+        from core.org import Person
+
+        p = Person.__table__
+        known |= {row.id: row for row in s.connection().execute(
+            select(p.c.id, p.c.roles, p.c.contacts, p.c.active).where(p.c.id.in_(missing)))}
+    return {i: known[i] for i in ids if i in known}
 
 
 def _recipient_label(d: Draft) -> str:

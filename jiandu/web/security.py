@@ -70,8 +70,8 @@ def staff_of(db, person_id: str | None) -> Staff | None:
     """The person as the console knows him, read in one statement; None if not (or no more) active."""
     if not person_id:
         return None
-    with db.reading() as s:
-        return _staff_from(s.connection().execute(_STAFF_BY_ID, {"id": person_id}).all())
+    with db.core_reading() as conn:
+        return _staff_from(conn.execute(_STAFF_BY_ID, {"id": person_id}).all())
 
 
 def staff_for_token(db, token: str) -> Staff | None:
@@ -81,8 +81,8 @@ def staff_for_token(db, token: str) -> Staff | None:
     t = ApiToken.__table__
     owner = select(t.c.person_id).where(t.c.token_sha256 == token_digest(token), t.c.revoked.is_(False))
     statement = _STAFF.where(Person.__table__.c.id == owner.scalar_subquery())
-    with db.reading() as s:
-        return _staff_from(s.connection().execute(statement).all())
+    with db.core_reading() as conn:
+        return _staff_from(conn.execute(statement).all())
 
 
 _UNSET = object()
