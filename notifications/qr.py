@@ -1,6 +1,6 @@
 """The complaint QR codes of the service windows (扫码投诉): one printable A4 sheet.
 
-Each active window gets a card with its unit, its name and code, and a QR code
+Each active window gets a card with its unit and its name (no code: a person reads words), a QR code
 of its intake URL (``{public_url}/w/{code}``), the URL printed under it for
 those who type. Rendered from the organisation snapshot (``jiandu org show
 --json``) only; nothing here touches the database.

@@ -208,14 +208,14 @@ def scan_pages(client, runtime, month: dict, scan: Scan) -> None:
         zh_only = lang == "zh"
         _set_lang(client, lang)
         client.post("/logout", data={"csrf": csrf_of(client.get("/login").text)})
-        public = ["/login", "/boards", "/notices", f"/notices/{month['month']}",
+        public = ["/login", "/boards", "/notices", f"/notices/{month['month']}", "/qr",
                   *(f"/w/{w['code']}" for w in month["windows"]), *(f"/boards/{w['code']}" for w in month["windows"]),
                   *(f"/t/{t}" for t in tracking)]
         for url in public:
             reply = client.get(url)
             assert reply.status_code == 200, url
-            # The notice and the boards are bilingual on one page, whatever the cookie says.
-            scan.html(f"{url} [{lang}]", reply.text, zh_only and not url.startswith(("/notices/", "/boards/")))
+            # The notice, the boards and the QR sheet are bilingual on one page, whatever the cookie says.
+            scan.html(f"{url} [{lang}]", reply.text, zh_only and not url.startswith(("/notices/", "/boards/", "/qr")))
         for person in ACCOUNTS:
             assert login(client, person).status_code == 303
             pages = ["/", "/me", "/months", f"/months/{month['month']}", "/complaints", "/dashboard", "/appeals",
