@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from bench.results import record
 
-        record("intake", rows)
+        record("intake", rows, note=f"load average at the end {os.getloadavg()[0]:.1f} (2 CPU, shared)")
     except ImportError:
         pass
     return 0
