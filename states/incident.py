@@ -77,13 +77,13 @@ class IncidentService:
             reason = f"质量事故：窗口无法解决，上报处理 / quality incident reported{': ' + note if note else ''}"
             c.incident_status = "open"  # before the escalation: it starts no escalation clock then
             if c.level < TOP_LEVEL:
-                svc._change(s, c, "escalate", who, reason, at)
+                svc.change_in(s, c, "escalate", who, reason, at)
             else:
                 self._guard(c, who)
             for k in c.clocks:
                 if k.state == RUNNING and k.name in REPLACED_BY_INCIDENT:
                     end(k, REPLACED, at)
-            calendar = svc._calendar(s.get(Window, c.window_code))
+            calendar = svc.window_calendar(s.get(Window, c.window_code))
             for plan in step_plan(at, c.owner_id, self.steps, calendar):
                 s.add(clock_row(c.id, plan, c.level, svc.policy.clocks.warn_at))
             s.add(ComplaintEvent(complaint_id=c.id, event="incident_open", from_state=c.state,
@@ -92,7 +92,7 @@ class IncidentService:
             s.flush()
             first = self.steps[0]
             first_due = calendar.deadline(at, first.hours * 60)
-            svc._tell(s, IncidentStep(c.id, "reported", "上报", "opened", c.owner_id, c.unit_code,
+            svc.tell(s, IncidentStep(c.id, "reported", "上报", "opened", c.owner_id, c.unit_code,
                                       first.name, first.label, first_due, at))
             s.flush()
             s.refresh(c)  # reload clocks and history with what this change added
@@ -137,7 +137,7 @@ class IncidentService:
             s.flush()
             index = names.index(step)
             nxt = self.steps[index + 1] if not last else None
-            svc._tell(s, IncidentStep(c.id, step, self.steps[index].label, "closed" if last else "done",
+            svc.tell(s, IncidentStep(c.id, step, self.steps[index].label, "closed" if last else "done",
                                       c.owner_id, c.unit_code, nxt.name if nxt else None,
                                       nxt.label if nxt else None,
                                       clocks[PREFIX + nxt.name].due_at if nxt else None, at))

@@ -3,7 +3,7 @@
 Given the history rows (receive, the machine's events, the watch's breaks, the incident
 procedure's steps) and the receipt facts (the window's calendar, the policy's clocks and
 incident steps), :func:`replay` re-runs ``states.machine`` and ``states.clocks`` step by step
-exactly as ``ComplaintService._receive/_change/_apply``, ``ClockWatch.break_clock`` and
+exactly as ``ComplaintService.receive_in/change_in/_apply``, ``ClockWatch.break_clock`` and
 ``IncidentService`` do, and returns what the complaint row and its clock rows should hold.
 
 What the rules cannot decide, the history says: the owner after an escalation (the ladder is

@@ -81,7 +81,7 @@ class ComplaintService:
         # Told of every change inside its transaction (the notifications outbox).
         self.listener = listener
 
-    def _calendar(self, window: Window | None):
+    def window_calendar(self, window: Window | None):
         """The window's own calendar, else the policy's default (rules.md §3)."""
         return self._calendar_named(getattr(window, "calendar", None))
 
@@ -90,7 +90,7 @@ class ComplaintService:
 
         return calendar_for(name or self.policy.clocks.calendar)
 
-    def _tell(self, s: Session, change: ComplaintChange) -> None:
+    def tell(self, s: Session, change: ComplaintChange) -> None:
         if self.listener is not None:
             self.listener(s, change)
 
@@ -119,7 +119,7 @@ class ComplaintService:
         nonce = checked_nonce(nonce)
         try:
             with self.db.transaction() as s:
-                c = self._receive(s, window=window, source=source, category=category, text=text.strip(),
+                c = self.receive_in(s, window=window, source=source, category=category, text=text.strip(),
                                   against=against, contact=contact, at=at)
                 if nonce is not None:
                     take_nonce(s, INTAKE, nonce, c.id, at)
@@ -135,7 +135,7 @@ class ComplaintService:
         data["tracking_token"] = c.tracking_token
         return data
 
-    def _receive(self, s: Session, *, window: str, source: str, category: str, text: str,
+    def receive_in(self, s: Session, *, window: str, source: str, category: str, text: str,
                  against: str | None, contact: str | None, at: datetime,
                  owner: str | None = None) -> ComplaintRow:
         """Intake inside the caller's transaction, written with Core (states/unit_of_work.py);
@@ -169,7 +169,7 @@ class ComplaintService:
         for plan in clockrules.on_receipt(at, owner, self.policy.clocks, self._calendar_named(win.calendar)):
             add_clock(c, **new_clock_values(plan, 0, self.policy.clocks.warn_at))
         write_new(conn, c)
-        self._tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
+        self.tell(s, change_of(c, "receive", None, INTAKE_ACTOR, at, None, None))
         return c
 
     # ---- the one way to change a complaint ---------------------------------------------
@@ -200,7 +200,7 @@ class ComplaintService:
                     _name_against(s, c, against, who, at)
                 if event == "verify":
                     _refuse_published_month(conn, c, at)
-                self._change(s, c, event, who, note, at)  # writes c before it tells the listener
+                self.change_in(s, c, event, who, note, at)  # writes c before it tells the listener
                 if photo is not None:
                     add_photo(s, c.id, c.history[-1].id, who.id, at, *photo)
                     c.has_photos = True
@@ -209,7 +209,7 @@ class ComplaintService:
             raise Conflict(f"#{complaint_id}: changed by someone else just now 已被他人修改，"
                            "请刷新后重试 / reload and try again") from None
 
-    def _change(self, s: Session, c: Complaint | ComplaintRow, event: str, who: Actor, note: str | None,
+    def change_in(self, s: Session, c: Complaint | ComplaintRow, event: str, who: Actor, note: str | None,
                 at: datetime, data: dict | None = None) -> None:
         """Machine, state, clocks, history and listener, inside the caller's transaction; ``c`` an
         ORM row (flushed by the session) or a :class:`ComplaintRow` (written here with Core, before
@@ -228,7 +228,7 @@ class ComplaintService:
         if isinstance(c, ComplaintRow):
             write_change(s.connection(), c)
         # ORM: no flush here: the listener's queries autoflush, and the commit flushes the rest in one go.
-        self._tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
+        self.tell(s, change_of(c, event, from_state, who.id, at, old_owner, note))
 
     def _apply(self, s: Session, c: Complaint | ComplaintRow, life, event: str, at: datetime) -> None:
         c.state, c.level = life.state, life.level
@@ -263,7 +263,7 @@ class ComplaintService:
         """The calendar of the complaint's window (a ComplaintRow's was read with it)."""
         if isinstance(c, ComplaintRow):
             return self._calendar_named(c.window_calendar)
-        return self._calendar(s.get(Window, c.window_code))
+        return self.window_calendar(s.get(Window, c.window_code))
 
     # ---- reads -----------------------------------------------------------------------
 

@@ -161,12 +161,12 @@ class SpotCheckService:
                  at: datetime) -> int:
         """Receive, verify and mark on site one finding: the recorder found it, at the window."""
         svc = self.complaints
-        c = svc._receive(s, window=row.window_code, source="spot_check", category="other",
+        c = svc.receive_in(s, window=row.window_code, source="spot_check", category="other",
                          text=f"抽查不合格：{row.checklist[item - 1]}", against=against, contact=None,
                          at=at, owner=who.id)
         why = f"抽查 #{row.id} 第{item}项不合格 / spot check #{row.id} item {item} failed"
-        svc._change(s, c, "verify", who, f"{why}{': ' + note if note else ''}", at)
-        svc._change(s, c, "arrive", who, why, at)  # he is at the window: the on-site clock is kept
+        svc.change_in(s, c, "verify", who, f"{why}{': ' + note if note else ''}", at)
+        svc.change_in(s, c, "arrive", who, why, at)  # he is at the window: the on-site clock is kept
         return c.id
 
     # ---- the watch -----------------------------------------------------------------------

@@ -77,7 +77,7 @@ class TrackingService:
                                   f"{local_short(allowed_from)} 后（或超时后）可再升级 / the current owner "
                                   f"is on it: escalate again from {local_short(allowed_from)} or once a "
                                   "deadline is missed", state=c.state)
-                self.complaints._change(s, c, "escalate", COMPLAINANT,
+                self.complaints.change_in(s, c, "escalate", COMPLAINANT,
                                         f"投诉人直接升级：{reason} / escalated by the complainant", at)
                 s.flush()
                 return _public_view(s, c, self._escalation_from(c, at), at, self._words())

@@ -145,7 +145,7 @@ class ClockWatch:
         if escalate:
             note = (f"{label}时限 {local_iso(clock.due_at)} 已过，自动升级 / "
                     f"the {label_en} clock broke at {local_iso(clock.due_at)}")
-            svc._change(s, c, "escalate", SYSTEM, note, at, data={"clock": clock.name})
+            svc.change_in(s, c, "escalate", SYSTEM, note, at, data={"clock": clock.name})
         else:
             # Recorded in the history too, so that a replay of the history alone sees it.
             c.history.append(ComplaintEvent(complaint_id=c.id, event="break", from_state=c.state,
@@ -154,7 +154,7 @@ class ClockWatch:
                                                  f"{label_en} clock broke at {local_iso(clock.due_at)}",
                                             level=c.level, owner_id=c.owner_id,
                                             data={"against": c.against_id, "clock": clock.name}))
-            svc._tell(s, ClockBreach(c.id, clock.name, clock.owner_id, clock.due_at, c.level,
+            svc.tell(s, ClockBreach(c.id, clock.name, clock.owner_id, clock.due_at, c.level,
                                      False, at))
         return {"complaint": c.id, "clock": clock.name, "owner": clock.owner_id,
                 "due": local_iso(clock.due_at), "escalated": escalate, "level": c.level,
@@ -179,7 +179,7 @@ class ClockWatch:
                 if not won:
                     continue
                 percent = warned_percent(k.started_at, k.due_at, fractions, now)
-                svc._tell(s, ClockWarning(k.complaint_id, k.name, k.owner_id, k.due_at, percent, now))
+                svc.tell(s, ClockWarning(k.complaint_id, k.name, k.owner_id, k.due_at, percent, now))
                 out.append({"complaint": k.complaint_id, "clock": k.name, "owner": k.owner_id,
                             "percent": percent, "due": local_iso(k.due_at)})
         return out

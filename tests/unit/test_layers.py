@@ -123,6 +123,39 @@ def test_no_private_name_crosses_a_file():
     assert not wrong, "\n".join(wrong)
 
 
+def private_calls_across_files(paths: list[Path]) -> list[str]:
+    """``x._name`` in one file where ``_name`` is a function or method defined only in others (not
+    through ``self`` or ``cls``): a private helper used as if it were public."""
+    trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in paths}
+    defined: dict[str, set[Path]] = {}
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _private(node.name):
+                defined.setdefault(node.name, set()).add(path)
+    wrong = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and _private(node.attr) and path not in defined.get(node.attr, {path})
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                wrong.append(f"{where(path, node.lineno)}: {ast.unparse(node)}")
+    return wrong
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_private_method_is_called_from_another_file():
+    assert not (wrong := private_calls_across_files(sources())), "\n".join(wrong)
+
+
+def test_a_private_call_across_files_is_found(tmp_path, monkeypatch):
+    (tmp_path / "service.py").write_text("class S:\n    def _change(self):\n        pass\n", encoding="utf-8")
+    (tmp_path / "incident.py").write_text("def f(svc):\n    svc._change()\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    assert private_calls_across_files(sorted(tmp_path.glob("*.py"))) == ["incident.py:2: svc._change"]
+
+
 def test_workflows_holds_only_flows_their_schedules_and_serve():
     assert sorted(p.name for p in (ROOT / "workflows").glob("*.py")) == [
         "__init__.py", "flows.py", "runtime.py", "serve.py"]
