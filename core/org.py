@@ -171,10 +171,6 @@ def rung_of_roles(roles: list[str] | None) -> int:
     return max((lvl for lvl, role in LADDER.items() if role in (roles or [])), default=0)
 
 
-def units_headed_by(session: Session, person_id: str) -> set[str]:
-    return set(session.scalars(select(Unit.code).where(Unit.head_id == person_id, Unit.active)))
-
-
 def reporting_line(session: Session, person: Person) -> tuple[str | None, str | None]:
     """(direct supervisor, group leader in charge) of a person, as the directory says now."""
     leader = None
