@@ -7,9 +7,10 @@ transaction through :meth:`Database.transaction`: one commit per use.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,6 +131,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer. This process's writers queue on a lock, first come first served,
+        # instead of polling SQLite's busy handler, whose sleeps grow to 100 ms: the tail of a busy
+        # intake. Re-entrant: a transaction opened inside another of the same thread goes through
+        # as before. Other processes still meet SQLite's own lock (busy_timeout).
+        self._writers = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def is_postgres(self) -> bool:
@@ -138,7 +144,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
-        with self.sessions() as session, session.begin():
+        with self._writers or nullcontext(), self.sessions() as session, session.begin():
             yield session
 
     @contextmanager
