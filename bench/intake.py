@@ -131,6 +131,7 @@ def run(kind: str, clients: int, seconds: float, workers: int = 1) -> dict:
                 # Warm: the pool's connections opened, the statements compiled (as a running service has them)
                 asyncio.run(load(base, "POST", "/api/complaints", clients, 2,
                                  headers={"Authorization": f"Bearer {token}"}, json=BODY))
+                time.sleep(3)  # the warm-up's messages delivered by the courier before the baseline
                 bare = asyncio.run(load(base, "GET", "/healthz", clients, seconds))
                 intake = asyncio.run(load(base, "POST", "/api/complaints", clients, seconds,
                                           headers={"Authorization": f"Bearer {token}"}, json=BODY))
