@@ -8,7 +8,9 @@ its session's CSRF token, a fresh nonce each time), for a while each, against a 
     .venv/bin/python bench/intake.py --db postgres --workers 4
 
 The app runs as `jiandu serve` runs it (uvicorn, one process; ``--workers N``: N processes) on a
-scratch database with the sample organisation. Printed: requests/s, p50 and p99 latency of each,
+scratch database with the sample organisation, warmed first (2 s of intake: the pool's
+connections open, the statements compiled, as in a running service; then 3 s for the courier to
+deliver the warm-up's messages). Printed: requests/s, p50 and p99 latency of each,
 the throughput ratio, and the errors (goal: none). Issue 15.2's goal on PostgreSQL with one
 worker: the API's intake at least 0.25× the bare endpoint's rate, p99 under 200 ms.
 """
