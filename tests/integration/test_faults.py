@@ -174,7 +174,9 @@ def wait_gone(db: Database, timeout: float = 180) -> None:
     if not db.is_postgres:
         return
     deadline = time.monotonic() + timeout
-    with db.engine.connect() as conn:
+    # Autocommit: a transaction reads pg_stat_activity once and keeps that snapshot, so a backend
+    # seen alive at the first look would stay "alive" until the deadline (it did, under load).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         while conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :a "
                                 "AND datname = current_database()"), {"a": APP_NAME}).scalar():
             assert time.monotonic() < deadline, "a killed process still holds a backend"
