@@ -281,9 +281,9 @@ def _source_complaint(s: Session, source: str | None) -> Complaint | None:
     """The complaint behind a line: its id, or a broken clock 'k<id>' of it."""
     if not source:
         return None
-    if source.isdigit():
+    if source.isascii() and source.isdigit():
         return s.get(Complaint, int(source))
-    if source.startswith("k") and source[1:].isdigit():
+    if source.isascii() and source.startswith("k") and source[1:].isdigit():
         clock = s.get(Clock, int(source[1:]))
         return s.get(Complaint, clock.complaint_id) if clock else None
     return None

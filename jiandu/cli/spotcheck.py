@@ -35,7 +35,7 @@ def _items(values: list[str] | None, option: str) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):  # '²' is a digit, not a number
                 from core.errors import InvalidInput
 
                 raise InvalidInput(f"{option}: '{part}' is not an item number 承诺项序号须为数字")

@@ -314,6 +314,9 @@ def test_cli_through_main(db_url, monkeypatch, capsys):
     c = checks[0]
     assert main(["spotcheck", "record", str(c["id"]), "--by", c["inspector"], "--pass", "1"]) == 2
     assert "not marked" in capsys.readouterr().err
+    # '²' is a digit to str.isdigit() but no number to int() (hypothesis found it: an internal error)
+    assert main(["spotcheck", "record", str(c["id"]), "--by", c["inspector"], "--pass", "1,²"]) == 2
+    assert "--pass: '²' is not an item number" in capsys.readouterr().err
     n = len(c["items"])
     assert main(["spotcheck", "record", str(c["id"]), "--by", c["inspector"],
                  "--pass", ",".join(str(i) for i in range(1, n + 1)), "--at", c["planned_at"], "--json"]) == 0
