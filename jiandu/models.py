@@ -8,11 +8,12 @@ from core.org import OrgChange, OrgLoad, Person, Position, Unit, Window
 from core.policyrecord import PolicyRecord
 from core.policystore import PolicyVersion
 from notifications.models import OutboxMessage
-from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
+from scoring.models import Adjustment, LedgerLine, LedgerPerson, MonthClose, MonthOutcome, Praise, StarNomination
 from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRating, FormNonce
 from states.spotcheck_models import SpotCheck, SpotCheckPlan
 
 __all__ = ["Account", "Adjustment", "ApiToken", "Appeal", "AppealClock", "AppealEvent", "Base", "Clock", "Complaint",
-           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "FormNonce", "JobRun", "LedgerLine", "MonthClose",
+           "ComplaintEvent", "ComplaintPhoto", "ComplaintRating", "FormNonce", "JobRun", "LedgerLine", "LedgerPerson",
+           "MonthClose",
            "MonthOutcome", "OrgChange", "OrgLoad", "OutboxMessage", "Person", "PolicyRecord", "PolicyVersion",
            "Position", "Praise", "SpotCheck", "SpotCheckPlan", "StarNomination", "Unit", "Window"]

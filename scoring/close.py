@@ -40,7 +40,7 @@ from notifications.outbox import enqueue
 from scoring import MonthResult, result_to_json, score_month
 from scoring.facts import month_bounds, read_month_facts
 from scoring.facts_json import facts_to_json, line_time
-from scoring.models import Adjustment, LedgerLine, MonthClose, MonthOutcome, Praise, StarNomination
+from scoring.models import Adjustment, LedgerLine, LedgerPerson, MonthClose, MonthOutcome, Praise, StarNomination
 
 DRAFT, PUBLISHED = "draft", "published"
 SCHEDULE_ACTOR = "system"
@@ -117,12 +117,11 @@ class MonthCloseService:
                 record_policy(s, policy, month, now)  # the version, kept whole (policy by month)
                 # A re-close that would make the very rows of the draft's ledger keeps them: the same
                 # facts under the same policy and the same scoring code give the same lines. Else
-                # the previous draft's lines go out (none at a first close) and the new ones in.
+                # only the people whose lines changed are written again (all at a first close).
                 ledger_of = ledger_key(facts_digest, policy.version)
                 if ledger_of is None or ledger_of != row.ledger_of:
                     with _big_page_cache(s):
-                        s.execute(delete(LedgerLine).where(LedgerLine.month == month))
-                        insert_ledger(s, ledger_rows(month, scored))
+                        write_ledger(s, month, scored)
                     row.ledger_of = ledger_of
                 view = self._view(row, result)
         if not scheduled:
@@ -326,9 +325,9 @@ def _busy(month: str) -> Conflict:
 LEDGER_COLUMNS = ("month", "person_id", "rule", "points", "money", "source", "reason_zh", "reason_en", "at")
 
 
-def ledger_rows(month: str, result: MonthResult) -> Iterator[tuple]:
-    """The month's ledger lines as rows of LEDGER_COLUMNS, person by person in id order; made as
-    they are written, never all at once (millions of tuples)."""
+def person_ledgers(month: str, result: MonthResult) -> Iterator[tuple[str, list[tuple]]]:
+    """Each person's ledger lines as rows of LEDGER_COLUMNS, person by person in id order (people
+    without a line left out); made as they are written, never all at once (millions of tuples)."""
     # A complaint's person, supervisor and leader lines share its time, one datetime object: each
     # is written out once (isoformat in Asia/Shanghai was a quarter of making the rows). Keyed by
     # the object: every one stays alive in ``result`` while the rows are made.
@@ -342,11 +341,16 @@ def ledger_rows(month: str, result: MonthResult) -> Iterator[tuple]:
             text = times[id(at)] = line_time(at)
         return text
 
-    # Unpacked, with Line.reason_zh / reason_en inlined: millions of rows (see scoring.model.Line).
-    return ((month, pid, rule, points, money, source, zh if subject is None else subject + zh,
-             en if subject is None else subject + en, when(at))
-            for pid, p in sorted(result.people.items())
-            for _, rule, points, money, source, zh, en, at, subject in p.lines)
+    for pid, p in sorted(result.people.items()):
+        if p.lines:  # unpacked, with Line.reason_zh / reason_en inlined (see scoring.model.Line)
+            yield pid, [(month, pid, rule, points, money, source, zh if subject is None else subject + zh,
+                         en if subject is None else subject + en, when(at))
+                        for _, rule, points, money, source, zh, en, at, subject in p.lines]
+
+
+def ledger_rows(month: str, result: MonthResult) -> Iterator[tuple]:
+    """The month's ledger lines as rows of LEDGER_COLUMNS, person by person in id order."""
+    return (row for _, rows in person_ledgers(month, result) for row in rows)
 
 
 # What makes the ledger's rows besides the facts and the policy: the scoring code. A change to
@@ -377,21 +381,94 @@ def ledger_key(facts_digest: str, policy_version: str) -> str | None:
     return hashlib.sha256(f"{facts_digest} {policy_version} {code}".encode()).hexdigest()
 
 
+# A re-close writes the changed people's lines in batches of about this many rows (their rows
+# are held until written), and deletes their old lines this many people per statement.
+REWRITE_BATCH_ROWS = 50_000
+DELETE_BATCH_PEOPLE = 500
+
+
+def person_digest(seed: str, rows: list[tuple]) -> str:
+    """A stable digest of one person's rows (hashlib, not hash(): that one changes per process).
+    sha256: the CPU's SHA instructions make it faster here than blake2b (0.6 s against 0.8 s for
+    700 MB, the lines of a million complaints)."""
+    return hashlib.sha256(seed.encode() + orjson.dumps(rows)).hexdigest()[:32]
+
+
+def write_ledger(s: Session, month: str, result: MonthResult) -> None:
+    """Replace the draft's ledger with ``result``'s lines, writing only the people whose lines
+    changed. Every person's rows are digested (LedgerPerson) with the scoring code as seed, so a
+    deploy of other scoring code writes every line again. Without the previous draft's digests (a
+    first close, a draft from before migration 0018, or a scoring code that cannot be read) the
+    whole ledger is written, as one COPY or executemany."""
+    seed = _ledger_code()
+    people = person_ledgers(month, result)
+    old = {} if seed is None else dict(s.execute(
+        select(LedgerPerson.person_id, LedgerPerson.digest).where(LedgerPerson.month == month)).all())
+    if not old:
+        s.execute(delete(LedgerLine).where(LedgerLine.month == month))
+        s.execute(delete(LedgerPerson).where(LedgerPerson.month == month))
+        digests: list[tuple] = []
+
+        def every_row():
+            for pid, rows in people:
+                digests.append((month, pid, person_digest(seed or "", rows)))
+                yield from rows
+
+        insert_ledger(s, every_row())
+        insert_rows(s, "ledger_person", LEDGER_PERSON_COLUMNS, digests)
+        return
+    changed: list[str] = []
+    rows_out: list[tuple] = []
+    digests = []
+
+    def rewrite(gone: Iterable[str] = ()) -> None:
+        """The changed people's old lines and digests out, their new ones in."""
+        who = changed + list(gone)
+        for i in range(0, len(who), DELETE_BATCH_PEOPLE):
+            chunk = who[i:i + DELETE_BATCH_PEOPLE]
+            s.execute(delete(LedgerLine).where(LedgerLine.month == month, LedgerLine.person_id.in_(chunk)))
+            s.execute(delete(LedgerPerson).where(LedgerPerson.month == month, LedgerPerson.person_id.in_(chunk)))
+        if digests:
+            insert_ledger(s, rows_out)
+            insert_rows(s, "ledger_person", LEDGER_PERSON_COLUMNS, digests)
+        changed.clear()
+        rows_out.clear()
+        digests.clear()
+
+    for pid, rows in people:
+        d = person_digest(seed, rows)
+        if old.pop(pid, None) != d:
+            changed.append(pid)
+            rows_out.extend(rows)
+            digests.append((month, pid, d))
+            if len(rows_out) >= REWRITE_BATCH_ROWS:
+                rewrite()
+    rewrite(gone=old)  # and the people who have no line any more
+
+
+LEDGER_PERSON_COLUMNS = ("month", "person_id", "digest")
+
+
 def insert_ledger(s: Session, rows: Iterable[tuple]) -> None:
     """Millions of plain rows, in the transaction of the close: COPY on PostgreSQL, the driver's
     executemany on SQLite (no per-row work in SQLAlchemy: every value is already a str or int)."""
+    insert_rows(s, "ledger_line", LEDGER_COLUMNS, rows)
+
+
+def insert_rows(s: Session, table: str, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Plain rows into ``table``: COPY on PostgreSQL, the driver's executemany on SQLite."""
     conn = s.connection()
-    columns = ", ".join(LEDGER_COLUMNS)
+    columns = ", ".join(names)
     if conn.dialect.name == "postgresql":
         with conn.connection.driver_connection.cursor() as cur, \
-                cur.copy(f"COPY ledger_line ({columns}) FROM STDIN") as copy:
+                cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
     cur = conn.connection.driver_connection.cursor()
     try:
-        marks = ", ".join("?" * len(LEDGER_COLUMNS))
-        cur.executemany(f"INSERT INTO ledger_line ({columns}) VALUES ({marks})", rows)
+        marks = ", ".join("?" * len(names))
+        cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
     finally:
         cur.close()
 

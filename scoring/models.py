@@ -96,6 +96,17 @@ class LedgerLine(Base):
     at: Mapped[str | None] = mapped_column(String(40))
 
 
+class LedgerPerson(Base):
+    """A digest of one person's lines in a month's draft ledger: a re-close rewrites the lines of
+    only the people whose digest changed (scoring.close.write_ledger; migration 0018)."""
+
+    __tablename__ = "ledger_person"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(32))
+
+
 class Adjustment(Base):
     """A correction of a published month, booked in an open month (rules.md §4)."""
 

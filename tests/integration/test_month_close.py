@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from core.errors import Conflict, Forbidden, InvalidInput, Refused
 from core.settings import Settings
@@ -175,13 +175,138 @@ def test_a_reclose_rewrites_the_ledger_only_when_its_lines_would_change(org_db, 
     verified("xiaozhao", 5)
     months.close("2026-11", "wuqing")
     second, key2, stored, engine = ledger()
-    assert key2 != key and stored == 3 and lines(second) == engine_lines(engine) != lines(first)
+    # New facts write again the lines of only the people they change: the marked row of one
+    # they do not change stays as it was (migration 0018); with it put back, the engine's lines.
+    marked = next(r for r in kept if r.reason_zh == "MARK")
+    assert marked in second
+    was = next(z for i, _, z in first if i == marked.id)
+    restored = sorted((p, was if i == marked.id else z) for i, p, z in second)
+    assert key2 != key and stored == 3 and restored == engine_lines(engine) != lines(first)
 
     mark()
     monkeypatch.setattr(close_module, "_ledger_code", lambda: "another scoring code")
     months.close("2026-11", "wuqing")
     third, key3, _, engine = ledger()
-    assert key3 != key2 and lines(third) == lines(second) == engine_lines(engine)
+    assert key3 != key2 and lines(third) == restored == engine_lines(engine)
+    assert "MARK" not in {z for _, _, z in third}  # another scoring code writes every line again
+
+
+LINE = (LedgerLine.person_id, LedgerLine.rule, LedgerLine.points, LedgerLine.money, LedgerLine.source,
+        LedgerLine.reason_zh, LedgerLine.reason_en, LedgerLine.at)
+
+
+def month_ledger(db, month="2026-11"):
+    """Every line of the month (id, then the columns) in id order, and the people's digests."""
+    from scoring.models import LedgerPerson
+
+    with db.reading() as s:
+        lines = s.execute(select(LedgerLine.id, *LINE).where(LedgerLine.month == month)
+                          .order_by(LedgerLine.id)).all()
+        digests = dict(s.execute(select(LedgerPerson.person_id, LedgerPerson.digest)
+                                 .where(LedgerPerson.month == month)).all())
+    return lines, digests
+
+
+def by_person(lines):
+    """Each person's lines in id order, without the ids: what every reader of the ledger sees."""
+    out: dict[str, list[tuple]] = {}
+    for ln in lines:
+        out.setdefault(ln.person_id, []).append(tuple(ln)[1:])
+    return out
+
+
+def test_a_reclose_after_one_change_rewrites_only_the_changed_people(org_db, policy, tmp_path):
+    """Issue 15 item 3: one more complaint re-writes the lines of the people it concerns (the
+    person, his supervisor, the leader in charge), keeps everyone else's rows, and leaves the
+    very ledger a close from scratch of the same facts makes."""
+    from scoring.models import LedgerPerson, MonthClose
+    from states.service import ComplaintService
+
+    complaints = ComplaintService(org_db, policy)
+
+    def verified(window, person, day):
+        c = complaints.create(window=window, source="customer", category="attitude", text="x",
+                              against=person, at=datetime(2026, 11, day, 9, tzinfo=UTC))
+        complaints.advance(c["id"], "verify", c["owner"], None, datetime(2026, 11, day, 9, 10, tzinfo=UTC))
+
+    months = MonthCloseService(org_db, policy, Settings(notice_dir=tmp_path))
+    for day in (3, 4, 5):
+        verified("inv-1", "zhangsan", day)
+    verified("ld-1", "zhoujun", 6)
+    months.close("2026-11", "wuqing")
+    before, digests_before = month_ledger(org_db)
+    ids_before = {p: [ln.id for ln in before if ln.person_id == p] for p in by_person(before)}
+    assert {"zhangsan", "lizhu", "zhoujun"} <= set(ids_before) == set(digests_before)
+    assert "sunli" not in ids_before  # a supervisor's line comes with his person's second complaint
+
+    with org_db.transaction() as s:  # marks behind the close's back: which rows it writes again
+        for person in ("zhangsan", "zhoujun"):
+            s.execute(update(LedgerLine).where(LedgerLine.id == ids_before[person][0]).values(reason_en="MARK"))
+    verified("ld-2", "zhoujun", 7)  # the loading unit's people change; the invoicing unit's do not
+    months.close("2026-11", "wuqing")
+    after, digests_after = month_ledger(org_db)
+    ids_after = {p: [ln.id for ln in after if ln.person_id == p] for p in by_person(after)}
+    changed = {p for p in ids_after if ids_after[p] != ids_before.get(p)}
+    assert {"zhoujun", "sunli"} <= changed and not changed & {"zhangsan", "lizhu", "wangzong"}
+    assert changed == {p for p in digests_after if digests_after[p] != digests_before.get(p)}
+    assert [ln.person_id for ln in after if ln.reason_en == "MARK"] == ["zhangsan"]
+    with org_db.transaction() as s:  # the mark undone: the ledger as the close left it
+        s.execute(update(LedgerLine).where(LedgerLine.reason_en == "MARK")
+                  .values(reason_en=next(ln.reason_en for ln in before if ln.id == ids_before["zhangsan"][0])))
+    after, _ = month_ledger(org_db)
+    assert len(by_person(after)["zhoujun"]) > len(by_person(before)["zhoujun"])
+
+    # The same facts closed from scratch: no draft, no ledger, no digests before it.
+    with org_db.transaction() as s:
+        for table in (LedgerLine, LedgerPerson, MonthClose):
+            s.query(table).filter(table.month == "2026-11").delete()
+    months.close("2026-11", "wuqing")
+    scratch, digests_scratch = month_ledger(org_db)
+    assert by_person(after) == by_person(scratch) and digests_after == digests_scratch
+    assert sorted(tuple(ln)[1:] for ln in after) == sorted(tuple(ln)[1:] for ln in scratch)
+
+
+def test_write_ledger_rewrites_the_changed_the_new_and_the_gone_in_batches(org_db, monkeypatch):
+    """The ledger writer itself, batches of 2 rows and 1 person: a person changed, one new, one
+    without lines any more, one unchanged; and a draft from before the digests (migration 0018)."""
+    from types import SimpleNamespace
+
+    import scoring.close as close_module
+    from scoring.close import insert_ledger, ledger_rows, write_ledger
+    from scoring.models import LedgerPerson
+
+    monkeypatch.setattr(close_module, "REWRITE_BATCH_ROWS", 2)
+    monkeypatch.setattr(close_module, "DELETE_BATCH_PEOPLE", 1)
+
+    def result(lines: dict[str, list[str]]):
+        at = datetime(2026, 11, 3, 9, tzinfo=UTC)
+        return SimpleNamespace(people={pid: SimpleNamespace(lines=[
+            (None, "rule", -1, 0, f"c{k}", f"{r}（中）", f"{r} (en)", at, None if k % 2 else "某人")
+            for k, r in enumerate(reasons)]) for pid, reasons in lines.items()})
+
+    def write(lines):
+        with org_db.transaction() as s:
+            write_ledger(s, "2026-11", result(lines))
+        return month_ledger(org_db)
+
+    first = {"a": ["x", "y"], "b": ["z"], "c": ["w", "v", "u"], "d": []}
+    lines1, digests1 = write(first)
+    assert set(digests1) == {"a", "b", "c"} and len(lines1) == 6
+    second = {"a": ["x", "y"], "b": ["z", "z2"], "c": [], "d": ["n"], "e": ["m", "o"]}
+    lines2, digests2 = write(second)
+    kept = {ln.id for ln in lines1 if ln.person_id == "a"}
+    assert kept == {ln.id for ln in lines2 if ln.person_id == "a"} and digests2["a"] == digests1["a"]
+    assert set(digests2) == {"a", "b", "d", "e"} and "c" not in by_person(lines2)
+    rows = [row[1:] for row in ledger_rows("2026-11", result(second))]
+    assert by_person(lines2) == {p: [r for r in rows if r[0] == p] for p in second if second[p]}
+
+    # A draft from before the digests: its lines without a digest are replaced whole.
+    with org_db.transaction() as s:
+        s.execute(delete(LedgerLine))
+        s.execute(delete(LedgerPerson))
+        insert_ledger(s, ledger_rows("2026-11", result(first)))
+    lines3, digests3 = write(second)
+    assert by_person(lines3) == by_person(lines2) and digests3 == digests2
 
 
 def test_a_broken_clock_of_nobody_in_the_directory_refuses_the_close(cli, db_url):
