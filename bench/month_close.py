@@ -12,8 +12,9 @@ The month is generated as in bench/score_month.py (fixed seed) and written with 
 * close again (service) and close again (flow): the same re-close, directly and through the
   month-close flow on a Prefect server started before the figures; the flow's overhead
   (flow − service) must not grow with the number of people;
-* close after a change (service): one more verified complaint, then a re-close (every line is
-  written again: the facts changed).
+* close after a change (service): one more verified complaint, then a re-close (the facts
+  changed: the lines of the people the complaint concerns are written again, found by a digest
+  of each person's lines; the rest stay).
 
 Goal: the flow under 60 s and within 5× of the read; a re-close no dearer than the first close.
 """
