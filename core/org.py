@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, cast, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, and_, cast, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
@@ -169,6 +169,15 @@ def rung_of(person: Person) -> int:
 def rung_of_roles(roles: list[str] | None) -> int:
     """The highest ladder level these roles hold, 0 if none."""
     return max((lvl for lvl, role in LADDER.items() if role in (roles or [])), default=0)
+
+
+def with_units_headed(*columns: str):
+    """A SELECT of these person columns and ``head_of``, the code of an active unit the person
+    heads: a row per such unit, one with None for a person heading none. The actor of a change,
+    the console's staff and the supervisors are read this way, each in one statement."""
+    person, unit = Person.__table__, Unit.__table__
+    return (select(*(person.c[name] for name in columns), unit.c.code.label("head_of"))
+            .select_from(person.outerjoin(unit, and_(unit.c.head_id == person.c.id, unit.c.active))))
 
 
 def reporting_line(session: Session, person: Person) -> tuple[str | None, str | None]:

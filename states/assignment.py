@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from core.org import Person, Unit, rung_of_roles
+from core.org import Person, rung_of_roles, with_units_headed
 from states.machine import OPEN_STATES
 from states.models import Complaint
 
@@ -26,15 +26,9 @@ class Supervisor:
     name: str = ""
 
 
-def _supervisors_statement():
-    person, unit = Person.__table__, Unit.__table__
-    return (select(person.c.id, person.c.name, person.c.roles, unit.c.code)
-            .select_from(person.outerjoin(unit, and_(unit.c.head_id == person.c.id, unit.c.active)))
-            .where(person.c.active, cast(person.c.roles, String).like('%"supervisor"%'))
-            .order_by(person.c.id, unit.c.code))
-
-
-_SUPERVISORS = _supervisors_statement()
+_P = Person.__table__
+_SUPERVISORS = (with_units_headed("id", "name", "roles")
+                .where(_P.c.active, cast(_P.c.roles, String).like('%"supervisor"%')).order_by(_P.c.id))
 
 
 def supervisors(s: Session) -> list[Supervisor]:

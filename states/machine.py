@@ -192,7 +192,6 @@ def _machine() -> Machine:
                    auto_transitions=False, send_event=True)
 
 
-
 def refusal(c: Lifecycle, event: str, actor: Actor | None) -> str | None:
     """Why ``event`` is refused now, or None when it is allowed.
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.org import Person, Unit, Window, check_active, rung_of_roles
+from core.org import Person, Unit, Window, check_active, rung_of_roles, with_units_headed
 from states import clocks as clockrules
 from states.machine import SYSTEM, Actor
 from states.models import Clock, Complaint, ComplaintEvent, ComplaintPhoto
@@ -47,7 +47,7 @@ def staff_actor(s: Session | Connection, actor_id: str) -> Actor:
     rows = conn.execute(_statement("actor"), {"id": actor_id}).all()
     p = check_active(rows[0] if rows else None, actor_id, "--by")
     return Actor(id=actor_id, kind="staff", rung=rung_of_roles(p.roles),
-                 heads=frozenset(row.code for row in rows if row.code is not None))
+                 heads=frozenset(row.head_of for row in rows if row.head_of is not None))
 
 
 def check_time_order(c: Complaint, at: datetime) -> None:
@@ -166,10 +166,7 @@ def _history_statement():
 
 
 def _actor_statement():
-    person, unit = Person.__table__, Unit.__table__
-    return (select(person.c.active, person.c.roles, unit.c.code)
-            .select_from(person.outerjoin(unit, and_(unit.c.head_id == person.c.id, unit.c.active)))
-            .where(person.c.id == bindparam("id")))
+    return with_units_headed("active", "roles").where(Person.__table__.c.id == bindparam("id"))
 
 
 def _complaint_update(names: tuple[str, ...]):

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 
 from core.errors import Forbidden
 from core.glossary import ROLES
 from core.ladder import TEAM_ROLES
-from core.org import Person, Unit, rung_of_roles
+from core.org import Person, rung_of_roles, with_units_headed
 from core.private import private_dir
 
 ROLE_LABELS = ROLES  # the glossary's words (core/glossary.py)
@@ -46,15 +46,7 @@ class Staff:
         return "president_office" in self.roles
 
 
-def _staff_statement():
-    """The active person and a row per active unit he heads (one without, if he heads none)."""
-    person, unit = Person.__table__, Unit.__table__
-    return (select(person.c.id, person.c.name, person.c.roles, unit.c.code)
-            .select_from(person.outerjoin(unit, and_(unit.c.head_id == person.c.id, unit.c.active)))
-            .where(person.c.active))
-
-
-_STAFF = _staff_statement()
+_STAFF = with_units_headed("id", "name", "roles").where(Person.__table__.c.active)
 _STAFF_BY_ID = _STAFF.where(Person.__table__.c.id == bindparam("id"))
 
 
@@ -63,7 +55,7 @@ def _staff_from(rows) -> Staff | None:
         return None
     pid, name, roles, _ = rows[0]
     return Staff(id=pid, name=name, roles=frozenset(roles or []), rung=rung_of_roles(roles),
-                 heads=frozenset(row.code for row in rows if row.code is not None))
+                 heads=frozenset(row.head_of for row in rows if row.head_of is not None))
 
 
 def staff_of(db, person_id: str | None) -> Staff | None:
