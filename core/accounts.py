@@ -206,15 +206,6 @@ class AccountService:
                            created_at=self.now()))
         return token
 
-    def person_for_token(self, token: str) -> str | None:
-        with self.db.reading() as s:
-            row = s.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token),
-                                                  ApiToken.revoked.is_(False)))
-            if row is None:
-                return None
-            person = s.get(Person, row.person_id)
-            return person.id if person is not None and person.active else None
-
     def revoke_tokens(self, person_id: str) -> int:
         with self.db.transaction() as s:
             rows = list(s.scalars(select(ApiToken).where(ApiToken.person_id == person_id,
