@@ -33,6 +33,10 @@ def _windows(request: Request) -> dict[str, dict]:
             for w in u["windows"]}
 
 
+def unknown_window(code: str) -> NotFound:
+    return NotFound(f"window '{code}': unknown 未知窗口")
+
+
 def _window(request: Request, code: str) -> dict:
     """One active window (its row alone: the intake's post reads no more of the directory)."""
     from sqlalchemy import select
@@ -43,7 +47,7 @@ def _window(request: Request, code: str) -> dict:
         row = s.execute(select(Window.code, Window.name, Window.unit_code).join(Unit, Unit.code == Window.unit_code)
                         .where(Window.code == code, Window.active, Unit.active)).first()
     if row is None:
-        raise NotFound(f"window '{code}': unknown 未知窗口")
+        raise unknown_window(code)
     return {"code": row.code, "name": row.name, "unit": row.unit_code}
 
 
@@ -81,6 +85,8 @@ async def intake(code: str, request: Request):
         return await run_in_threadpool(_intake_refused, request, code, form, EXPIRED)
     try:  # the database is not the event loop's to wait for: one hop to the pool for all of it
         created = await run_in_threadpool(_file_at_window, request, code, form)
+    except NotFound:  # the service's words name a CLI option: a customer reads the page's
+        raise unknown_window(code) from None
     except InvalidInput as exc:  # shown on the form, the customer's words kept
         return await run_in_threadpool(_intake_refused, request, code, form, str(exc))
     # Post/redirect/get: a reload never files the complaint twice; the form's nonce guards a resend.
@@ -93,8 +99,7 @@ def _intake_refused(request: Request, code: str, form, error: str):
 
 
 def _file_at_window(request: Request, code: str, form) -> dict:
-    """The window known (404 in the page's words), then the customer's complaint."""
-    _window(request, code)
+    """The customer's complaint (the service reads the window: an unknown one is its NotFound)."""
     text, category = str(form.get("text") or "").strip(), str(form.get("category") or "")
     return _runtime(request).complaints().create(
         window=code, source="customer", category=category, text=text,
@@ -171,7 +176,7 @@ def board(code: str, request: Request):
         return HTMLResponse(render_board_html(org_snapshot(_runtime(request).db), code,
                                               _runtime(request).settings.public_url))
     except KeyError:
-        raise NotFound(f"window '{code}': unknown 未知窗口") from None
+        raise unknown_window(code) from None
 
 
 @router.get("/notices", response_class=HTMLResponse)

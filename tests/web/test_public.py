@@ -49,6 +49,12 @@ def test_unknown_window_and_token_are_404(client):
     assert client.get("/t/not-a-token").status_code == 404
 
 
+def test_a_post_to_an_unknown_window_is_404_in_the_pages_words_and_files_nothing(client, runtime):
+    reply = post_form(client, "/w/inv-1", "/w/nowhere", {"category": "attitude", "text": "态度差"})
+    assert reply.status_code == 404 and "未知窗口" in reply.text and "--window" not in reply.text
+    assert runtime.complaints().list() == []
+
+
 def test_a_form_without_the_csrf_token_is_refused(client, runtime):
     client.get("/w/inv-1")  # refused on the form, shown again (tests/web/test_public_forms.py)
     reply = client.post("/w/inv-1", data={"category": "attitude", "text": "x"}, follow_redirects=False)
