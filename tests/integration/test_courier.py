@@ -96,3 +96,24 @@ def test_a_commit_that_writes_no_message_wakes_nobody(runtime):
     with runtime.db.transaction() as s:
         s.execute(select(1))
     assert not runtime.courier.started
+
+
+def test_a_stream_of_commits_is_delivered_in_fewer_passes_than_kicks():
+    """The courier paces its passes (notifications/courier.py PACE_SECONDS): kicks that come while
+    a pass waits its turn join it; the first kick after a quiet spell is delivered at once, and
+    what the last kick asked for is delivered too."""
+    from notifications.courier import Courier
+
+    passes: list[float] = []
+    courier = Courier(lambda: passes.append(time.monotonic()), drain_at_exit=0, pace=0.2)
+    courier.kick()
+    assert courier.drain(DEADLINE) and len(passes) == 1
+    stream = time.monotonic()
+    for _ in range(40):
+        courier.kick()
+        time.sleep(0.005)
+    stream = time.monotonic() - stream
+    assert courier.drain(DEADLINE)
+    during = len(passes) - 1  # however slow the machine: one pass per pace of the stream, and the last
+    assert 1 <= during <= stream / 0.2 + 2 and during < 40, (during, stream)
+    assert all(b - a >= 0.2 - 0.01 for a, b in zip(passes, passes[1:], strict=False)), passes

@@ -220,6 +220,32 @@ def test_a_dispatcher_whose_lease_ran_out_does_not_undo_the_next_one(org_db, pol
     assert message.status == SENT and message.last_error is None
 
 
+def test_a_message_from_before_channels_were_named_keeps_no_url_once_sent(org_db, policy, tmp_path):
+    """Its target is the channel's URL itself (tokens and passwords in it): settled as delivered,
+    only scheme and host stay; delivered and failed in one settle, each gets its own outcome."""
+    from sqlalchemy import update
+
+    from notifications.channels import redact
+    from notifications.outbox import settle
+
+    settings = settings_for(tmp_path)
+    svc = service(org_db, policy, settings)
+    for text in ("x", "y"):
+        svc.create(window="wb-1", source="customer", category="attitude", text=text, at=T0)
+    url = "json://127.0.0.1:9/hook?token=SECRET"
+    with org_db.transaction() as s:
+        s.execute(update(OutboxMessage).values(target=url))
+    claimed = claim(org_db, settings, T0)
+    assert len(claimed) >= 2
+    done, broken = claimed[0], claimed[1]
+    settle(org_db, settings, T0, {done.id: None, broken.id: "refused"}, done.claim)
+    by_id = {m.id: m for m in outbox(org_db)}
+    assert (by_id[done.id].status, by_id[done.id].target, by_id[done.id].claim) == (SENT, redact(url), None)
+    assert "SECRET" not in by_id[done.id].target
+    failed = by_id[broken.id]
+    assert (failed.status, failed.last_error, failed.target) == ("pending", "refused", url)
+
+
 MARKUP_TEXT = '客户写道：<a href="http://evil.example/">点此退款</a>\n<img src=x onerror=alert(1)>\n3 < 4 & 5\n'
 
 
