@@ -15,7 +15,7 @@ from notifications.models import OutboxMessage
 from scoring import result_to_json, score_month
 from scoring.close import MonthCloseService
 from scoring.facts import read_month_facts
-from scoring.models import LedgerLine, MonthOutcome
+from scoring.models import LedgerLine, MonthClose, MonthOutcome
 
 STATUS_KEYS = {"status", "drafts", "closed_by", "closed_at", "published_by", "published_at",
                "changes_since_previous_draft"}
@@ -412,3 +412,64 @@ def test_two_closes_at_once_leave_one_consistent_draft(org_db, policy, tmp_path)
         lines = s.scalar(select(func.count()).select_from(LedgerLine))
     assert lines == sum(len(p["lines"]) for p in final["people"].values()) >= 5
     assert all(r["people"] == final["people"] for r in results)
+
+
+def test_on_postgresql_a_close_stores_its_large_json_with_lz4_and_the_migration_undoes_it(postgres_url):
+    """Migration 0019: month_close's facts, result and previous_result are compressed with lz4 (pglz
+    took a tenth of a large close to store the facts); a downgrade gives the columns pglz back."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from core.db import Database
+    from jiandu.migrate import alembic_config
+    from scoring.close import facts_text
+
+    db = Database(postgres_url)
+
+    def compression() -> dict[str, str]:
+        with db.reading() as s:
+            return dict(s.execute(text(
+                "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'month_close'::regclass "
+                "AND attname IN ('facts', 'result', 'previous_result')")).all())
+
+    def migrate(step, revision):
+        cfg = alembic_config(db.url)
+        with db.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            step(cfg, revision)
+
+    with db.reading() as s:
+        if not s.scalar(text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                             "WHERE name = 'default_toast_compression'")):
+            pytest.fail("this PostgreSQL has no lz4: the production database is expected to (Debian's has)")
+    assert compression() == {"facts": "l", "result": "l", "previous_result": "l"}
+    big = facts_text({"complaints": [{"id": f"c{i}", "text": f"第{i}条"} for i in range(5000)]})
+    with db.transaction() as s:
+        s.add(MonthClose(month="2026-11", status="draft", policy_version="v", facts_digest="d",
+                         result={"people": {}}, facts=big, drafts=1, closed_by="wuqing",
+                         closed_at=datetime(2026, 12, 1, tzinfo=UTC)))
+    with db.reading() as s:
+        assert s.scalar(text("SELECT pg_column_compression(facts) FROM month_close")) == "lz4"
+        assert s.get(MonthClose, "2026-11").facts == json.loads(big)
+    migrate(command.downgrade, "0018")
+    assert compression() == {"facts": "", "result": "", "previous_result": ""}
+    migrate(command.upgrade, "head")
+    assert compression() == {"facts": "l", "result": "l", "previous_result": "l"}
+    db.dispose()
+
+
+def test_the_ledger_rows_go_in_as_they_were_made(db):
+    """insert_rows: binary COPY on PostgreSQL (each column sent as its own type), executemany on
+    SQLite; every value comes back as it went in: None, negative numbers, tabs, backslashes,
+    newlines and Chinese (text COPY escapes these; binary COPY sends them as they are)."""
+    from scoring.close import LEDGER_COLUMNS, insert_ledger
+
+    rows = [("2026-11", "zhangsan", "complaint", 10, 0, "c1", "态度\t投诉\\n", "attitude\nline", "2026-11-03T09:20:00+08:00"),
+            ("2026-11", "lisi", "adjustment", -5, -500, None, "退回", "back \\N", None)]
+    with db.transaction() as s:
+        insert_ledger(s, rows)
+    with db.reading() as s:
+        got = s.execute(select(*(getattr(LedgerLine, c) for c in LEDGER_COLUMNS)).order_by(LedgerLine.id)).all()
+    assert [tuple(r) for r in got] == rows
