@@ -466,7 +466,8 @@ def test_the_ledger_rows_go_in_as_they_were_made(db):
     newlines and Chinese (text COPY escapes these; binary COPY sends them as they are)."""
     from scoring.close import LEDGER_COLUMNS, insert_ledger
 
-    rows = [("2026-11", "zhangsan", "complaint", 10, 0, "c1", "态度\t投诉\\n", "attitude\nline", "2026-11-03T09:20:00+08:00"),
+    rows = [("2026-11", "zhangsan", "complaint", 10, 0, "c1", "态度\t投诉\\n", "attitude\nline",
+             "2026-11-03T09:20:00+08:00"),
             ("2026-11", "lisi", "adjustment", -5, -500, None, "退回", "back \\N", None)]
     with db.transaction() as s:
         insert_ledger(s, rows)
