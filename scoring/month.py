@@ -12,7 +12,8 @@ ledger comes out in time order without a sort per person.
 from __future__ import annotations
 
 from functools import cache, partial
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, lt
 
 from scoring import rules
 from scoring.model import Line, MonthFacts, MonthResult, PersonResult, StarResult, TeamRecord, UnitResult
@@ -70,11 +71,8 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
             t = tallies[pid] = _Tally(pid)
         return t
 
-    # Time order, ties by id: two stable sorts, much cheaper than one on a tuple key.
-    complaints = sorted(facts.complaints, key=attrgetter("id"))
-    complaints.sort(key=attrgetter("verified_at"))
-    breaches = sorted(facts.breaches, key=attrgetter("id"))
-    breaches.sort(key=lambda b: (b.at is None, b.at or 0))  # timeless ones last
+    complaints = in_time_order(facts.complaints, attrgetter("verified_at"))
+    breaches = in_time_order(facts.breaches, lambda b: (b.at is None, b.at or 0))  # timeless ones last
     next_breach = iter(breaches)
     breach = next(next_breach, None)
 
@@ -164,6 +162,36 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
         units=_units(facts, rates, results, tallies),
         team=_team(facts, tallies),
     )
+
+
+def in_time_order(items, time_of) -> list:
+    """``items`` in time order, ties by id: sorted by time, then each run of equal times by id.
+
+    The same order as a stable sort by id followed by a stable sort by time, for a fraction of
+    the cost: the facts come nearly in time order (the database reads them so), which a sort by
+    time alone keeps in one pass, where sorting by id first scrambles it (three quarters of the
+    sorting time at 200,000 complaints). Ties are few: each run is sorted on its own.
+    """
+    items = sorted(items, key=time_of)
+    times = list(map(time_of, items))
+    rising = list(map(lt, times, islice(times, 1, None)))  # False: items i and i + 1 tie
+    by_id, end = attrgetter("id"), len(rising)
+    i = _tie(rising, 0)
+    while i < end:
+        j = i + 1  # the run of ties: items i..j
+        while j < end and not rising[j]:
+            j += 1
+        items[i:j + 1] = sorted(items[i:j + 1], key=by_id)
+        i = _tie(rising, j + 1)
+    return items
+
+
+def _tie(rising: list[bool], start: int) -> int:
+    """The first tie at or after ``start``, else past the end (list.index: no Python loop)."""
+    try:
+        return rising.index(False, start)
+    except ValueError:
+        return len(rising)
 
 
 def _breach(rates: Numbers, t: _Tally, breach) -> None:
