@@ -25,6 +25,7 @@ TEAM_ROLES = frozenset({"supervisor", "executor", "coordinator", "chairman"})
 PERSON, SUPERVISOR, LEADER = (
     rules.COMPLAINT_PERSON, rules.COMPLAINT_SUPERVISOR, rules.COMPLAINT_LEADER
 )
+CRITICISM, WORST_FINE = rules.CRITICISM, rules.WORST_FINE
 
 
 class _Tally:
@@ -80,6 +81,8 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
     person_rule = cache(partial(rules.complaint_person, rates))
     supervisor_rule = cache(partial(rules.complaint_supervisor, rates))
     leader_rule = cache(partial(rules.complaint_leader, rates))
+    criticism_texts = cache(partial(rules.criticism_texts, rates))
+    worst_texts = cache(partial(rules.worst_fine_texts, rates))
     joint_from = min(rates.supervisor_from, rates.leader_from)
     criticism_sources, worst_sources = rates.criticism_sources, rates.worst_sources
     threshold = rates.worst_threshold
@@ -119,13 +122,14 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
                     b.lines.append(line)
                     b.deductions += points
         source = c.source
-        if source in criticism_sources and not t.criticised:
+        if source in criticism_sources and not t.criticised:  # rules.criticism, its texts memoised
             t.criticised = True
-            t.book(rules.criticism(rates, c))
+            zh, en = criticism_texts(source, at.month, at.day)
+            t.book(line_of(Line, (who, CRITICISM, 0, 0, cid, zh, en, at, None)))
         if source in worst_sources:
             t.worst_sourced += 1
             if t.worst_sourced == threshold:
-                _worst(rates, t, c, facts.worst_history.get(who, ()), month)
+                _worst(rates, t, c, worst_texts(at.month, at.day), facts.worst_history.get(who, ()), month)
     while breach is not None:
         _breach(rates, tally_of(breach.owner), breach)
         breach = next(next_breach, None)
@@ -199,11 +203,12 @@ def _breach(rates: Numbers, t: _Tally, breach) -> None:
     t.breaches += 1
 
 
-def _worst(rates: Numbers, t: _Tally, c, history, month: str) -> None:
-    """The complaint that reaches the threshold: worst, fine, maybe dismissal recommended."""
-    line = rules.worst_fine(rates, c)
-    t.book(line)
-    t.worst, t.fine = True, t.fine + line.money
+def _worst(rates: Numbers, t: _Tally, c, texts: tuple[str, str], history, month: str) -> None:
+    """The complaint that reaches the threshold: worst, fine, maybe dismissal recommended.
+    ``texts``: the reasons of rules.worst_fine's line (memoised by the caller)."""
+    fine = rates.worst_fine
+    t.book(tuple.__new__(Line, (c.against, WORST_FINE, 0, fine, c.id, *texts, c.verified_at, None)))
+    t.worst, t.fine = True, t.fine + fine
     t.earlier_worst = rules.earlier_worst(history, month)
     line = rules.dismissal(rates, c, t.earlier_worst)
     if line is not None:

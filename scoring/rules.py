@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from scoring.model import Adjustment, Breach, Complaint, Line
 from scoring.numbers import Numbers, month_index
-from scoring.wording import day, label, minute, ordinal
+from scoring.wording import label, minute, ordinal
 
 # Rule ids: short and stable, they are part of the result contract.
 COMPLAINT_PERSON = "complaint.person"
@@ -125,35 +125,37 @@ def inactivity(rates: Numbers, b: Breach) -> Line:
 
 def criticism(rates: Numbers, c: Complaint) -> Line:
     """The first complaint of a criticism source in the month: a notice, no points."""
-    src_zh, src_en = label(rates.words.get("source", {}), c.source)
-    when = day(c.verified_at)
-    return Line(
-        c.against,
-        CRITICISM,
-        0,
-        0,
-        c.id,
+    at = c.verified_at
+    zh, en = criticism_texts(rates, c.source, at.month, at.day)
+    return Line(c.against, CRITICISM, 0, 0, c.id, zh, en, at)
+
+
+def criticism_texts(rates: Numbers, source: str, month: int, day: int) -> tuple[str, str]:
+    """The reasons of :func:`criticism`'s line, from small values: the month close memoises them."""
+    src_zh, src_en = label(rates.words.get("source", {}), source)
+    when = f"{month:02d}-{day:02d}"
+    return (
         f"{when} 本月第一次{src_zh}：{rates.criticism_words[0]}，指出不足，要求改进（批评教育本身不另扣分）",
         f"{when} first {src_en} of the month: {rates.criticism_words[1]} (the notice itself adds no points)",
-        c.verified_at,
     )
 
 
 def worst_fine(rates: Numbers, c: Complaint) -> Line:
     """The complaint that reaches the worst threshold: rated worst, fined, published."""
-    when = day(c.verified_at)
+    at = c.verified_at
+    zh, en = worst_fine_texts(rates, at.month, at.day)
+    return Line(c.against, WORST_FINE, 0, rates.worst_fine, c.id, zh, en, at)
+
+
+def worst_fine_texts(rates: Numbers, month: int, day: int) -> tuple[str, str]:
+    """The reasons of :func:`worst_fine`'s line, from small values: the month close memoises them."""
+    when = f"{month:02d}-{day:02d}"
     k, fine = rates.worst_threshold, rates.worst_fine
     kinds = [label(rates.words.get("source", {}), s) for s in sorted(rates.worst_sources)]
     kind_zh, kind_en = "或".join(z for z, _ in kinds), " or ".join(e for _, e in kinds)
-    return Line(
-        c.against,
-        WORST_FINE,
-        0,
-        fine,
-        c.id,
+    return (
         f"{when} 本月第{k}次{kind_zh}：评为服务最差，罚款{fine}元并张榜公布",
         f"{when} {ordinal(k)} {kind_en} of the month: rated worst, fined {fine} yuan, published",
-        c.verified_at,
     )
 
 
