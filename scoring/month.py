@@ -31,11 +31,12 @@ CRITICISM, WORST_FINE = rules.CRITICISM, rules.WORST_FINE
 class _Tally:
     """One person's running state during the pass (mutable, private to the close)."""
 
-    __slots__ = ("id", "lines", "complaints", "deductions", "worst_sourced", "criticised",
+    __slots__ = ("id", "name", "lines", "complaints", "deductions", "worst_sourced", "criticised",
                  "earlier_worst", "worst", "fine", "reward", "breaches")
 
-    def __init__(self, pid: str) -> None:
+    def __init__(self, pid: str, name: str | None = None) -> None:
         self.id = pid
+        self.name = name  # None: not among the month's people (his reasons name him by his id)
         self.lines: list[Line] = []
         self.complaints = 0
         self.deductions = 0
@@ -62,7 +63,7 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
     month = facts.month
     people = {p.id: p for p in facts.people}
     names = {p.id: p.name for p in facts.people}
-    tallies = {pid: _Tally(pid) for pid in people}
+    tallies = {pid: _Tally(pid, p.name) for pid, p in people.items()}
 
     def tally_of(pid: str) -> _Tally:
         # A supervisor or leader snapshot absent from ``people`` still gets his ledger
@@ -81,6 +82,13 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
     person_rule = cache(partial(rules.complaint_person, rates))
     supervisor_rule = cache(partial(rules.complaint_supervisor, rates))
     leader_rule = cache(partial(rules.complaint_leader, rates))
+
+    @cache
+    def charges(n: int, category: str, month: int, day: int) -> tuple:
+        # The three charges of a complaint in one memo look-up instead of three; each from its own
+        # memo, so that a joint line's texts are shared across categories as before.
+        return person_rule(n, category, month, day), supervisor_rule(n, month, day), leader_rule(n, month, day)
+
     criticism_texts = cache(partial(rules.criticism_texts, rates))
     worst_texts = cache(partial(rules.worst_fine_texts, rates))
     joint_from = min(rates.supervisor_from, rates.leader_from)
@@ -97,30 +105,26 @@ def score(facts: MonthFacts, rates: Numbers) -> MonthResult:
         who, cid = c.against, c.id
         t = tallies.get(who) or tally_of(who)
         n = t.complaints = t.complaints + 1  # the supervisor and leader charges below are inlined: hot loop
-        points, zh, en = person_rule(n, c.category, at.month, at.day)
+        (points, zh, en), as_supervisor, as_leader = charges(n, c.category, at.month, at.day)
         t.lines.append(line_of(Line, (who, PERSON, points, 0, cid, zh, en, at, None)))
         t.deductions += points
         if n >= joint_from:
-            name = names.get(who, who)
+            name = t.name
+            if name is None:  # not among the people: named by his id
+                name = who
             # Charged to the snapshot; never to the person himself a second time.
             boss = c.supervisor
-            if boss is not None and boss != who:
-                charge = supervisor_rule(n, at.month, at.day)
-                if charge is not None:
-                    points, zh, en = charge
-                    b = tallies.get(boss) or tally_of(boss)
-                    line = line_of(Line, (boss, SUPERVISOR, points, 0, cid, zh, en, at, name))
-                    b.lines.append(line)
-                    b.deductions += points
+            if boss is not None and boss != who and as_supervisor is not None:
+                points, zh, en = as_supervisor
+                b = tallies.get(boss) or tally_of(boss)
+                b.lines.append(line_of(Line, (boss, SUPERVISOR, points, 0, cid, zh, en, at, name)))
+                b.deductions += points
             boss = c.leader
-            if boss is not None and boss != who:
-                charge = leader_rule(n, at.month, at.day)
-                if charge is not None:
-                    points, zh, en = charge
-                    b = tallies.get(boss) or tally_of(boss)
-                    line = line_of(Line, (boss, LEADER, points, 0, cid, zh, en, at, name))
-                    b.lines.append(line)
-                    b.deductions += points
+            if boss is not None and boss != who and as_leader is not None:
+                points, zh, en = as_leader
+                b = tallies.get(boss) or tally_of(boss)
+                b.lines.append(line_of(Line, (boss, LEADER, points, 0, cid, zh, en, at, name)))
+                b.deductions += points
         source = c.source
         if source in criticism_sources and not t.criticised:  # rules.criticism, its texts memoised
             t.criticised = True
