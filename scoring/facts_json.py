@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from core.errors import FactsError
 from core.policy import BasePoints, Source
 from scoring.model import (
@@ -311,6 +313,23 @@ def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(SHANGHAI).isoformat()
 
 
+def iso_times(times: list) -> list:
+    """``_iso`` of each time, in bulk: orjson writes a datetime as ``isoformat()`` does, in a fifth
+    of the time, when its UTC offset is whole minutes (it rounds seconds off: Shanghai's +08:05:43
+    before 1901). Any other offset, or a time orjson cannot write or ``None``: one at a time."""
+    try:
+        local = [at.astimezone(SHANGHAI) for at in times]
+    except AttributeError:  # None
+        return list(map(_iso, times))
+    offsets = set(map(datetime.utcoffset, local))
+    if local and all(off is not None and off.seconds % 60 == 0 and not off.microseconds for off in offsets):
+        try:
+            return orjson.dumps(local).decode()[2:-2].split('","')  # ["…","…"]: no quote inside
+        except orjson.JSONEncodeError:
+            pass
+    return [at.isoformat() for at in local]
+
+
 def facts_to_json(facts: MonthFacts) -> dict:
     """The facts as facts JSON: the exact inverse of :func:`parse_facts`.
 
@@ -326,10 +345,11 @@ def facts_to_json(facts: MonthFacts) -> dict:
              "leader": p.leader, "roles": list(p.roles)}
             for p in facts.people
         ],
-        "complaints": [
-            {"id": c.id, "against": c.against, "source": c.source, "category": c.category,
-             "verified_at": _iso(c.verified_at), "supervisor": c.supervisor, "leader": c.leader}
-            for c in facts.complaints
+        "complaints": [  # unpacked, and the times in bulk: a million complaints
+            {"id": cid, "against": against, "source": source, "category": category,
+             "verified_at": at, "supervisor": supervisor, "leader": leader}
+            for (cid, against, source, category, _, supervisor, leader), at
+            in zip(facts.complaints, iso_times([c.verified_at for c in facts.complaints]), strict=True)
         ],
         "breaches": [
             {"id": b.id, "owner": b.owner, "complaint": b.complaint, "clock": b.clock, "at": _iso(b.at)}
