@@ -213,16 +213,18 @@ def _worst(rates: Numbers, t: _Tally, c, texts: tuple[str, str], history, month:
     fine = rates.worst_fine
     t.book(tuple.__new__(Line, (c.against, WORST_FINE, 0, fine, c.id, *texts, c.verified_at, None)))
     t.worst, t.fine = True, t.fine + fine
-    t.earlier_worst = rules.earlier_worst(history, month)
+    t.earlier_worst = rules.earlier_worst(history, month) if history else ()  # () mostly: nothing to sort
     line = rules.dismissal(rates, c, t.earlier_worst)
     if line is not None:
         t.book(line)
 
 
 def _person_result(rates, t: _Tally, person, facts: MonthFacts, star: bool) -> PersonResult:
-    earlier = t.earlier_worst if t.worst else rules.earlier_worst(
-        facts.worst_history.get(t.id, ()), facts.month
-    )
+    if t.worst:
+        earlier = t.earlier_worst
+    else:  # most people were never rated worst: no history to sort
+        history = facts.worst_history.get(t.id)
+        earlier = rules.earlier_worst(history, facts.month) if history else ()
     worst_count = len(earlier) + t.worst
     return PersonResult(
         person=t.id,
