@@ -427,6 +427,7 @@ def test_on_postgresql_a_close_stores_its_large_json_with_lz4_and_the_migration_
     from scoring.close import facts_text
 
     db = Database(postgres_url)
+    month = "1999-12"  # the database is shared by the session: a month no other test closes
 
     def compression() -> dict[str, str]:
         with db.reading() as s:
@@ -447,16 +448,19 @@ def test_on_postgresql_a_close_stores_its_large_json_with_lz4_and_the_migration_
     assert compression() == {"facts": "l", "result": "l", "previous_result": "l"}
     big = facts_text({"complaints": [{"id": f"c{i}", "text": f"第{i}条"} for i in range(5000)]})
     with db.transaction() as s:
-        s.add(MonthClose(month="2026-11", status="draft", policy_version="v", facts_digest="d",
+        s.add(MonthClose(month=month, status="draft", policy_version="v", facts_digest="d",
                          result={"people": {}}, facts=big, drafts=1, closed_by="wuqing",
                          closed_at=datetime(2026, 12, 1, tzinfo=UTC)))
     with db.reading() as s:
-        assert s.scalar(text("SELECT pg_column_compression(facts) FROM month_close")) == "lz4"
-        assert s.get(MonthClose, "2026-11").facts == json.loads(big)
+        assert s.scalar(text("SELECT pg_column_compression(facts) FROM month_close WHERE month = :m"),
+                        {"m": month}) == "lz4"
+        assert s.get(MonthClose, month).facts == json.loads(big)
     migrate(command.downgrade, "0018")
     assert compression() == {"facts": "", "result": "", "previous_result": ""}
     migrate(command.upgrade, "head")
     assert compression() == {"facts": "l", "result": "l", "previous_result": "l"}
+    with db.transaction() as s:  # the database is the session's: left as found
+        s.execute(delete(MonthClose).where(MonthClose.month == month))
     db.dispose()
 
 
