@@ -6,7 +6,10 @@ outside scoring's pure files (numbers, model, wording). The
 complaint rules return (points, reason zh, reason en) from small values, so
 that the month close can memoise them; the others return the ledger line they
 book (or ``None`` when they book nothing). The month close
-(:mod:`scoring.month`) decides when to call which rule.
+(:mod:`scoring.month`) decides when to call which rule; it books the criticism and
+worst-fine lines itself from their memoised texts, and
+tests/unit/scoring/test_same_output.py holds those lines equal to :func:`criticism`'s
+and :func:`worst_fine`'s.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from scoring import dumps, parse_facts, score_month
+from scoring import dumps, parse_facts, rules, score_month
 from scoring.close import facts_text
+from scoring.edge import numbers_of
 from scoring.facts_json import facts_to_json, iso_times
 from scoring.model import Breach, Complaint
 from scoring.month import in_time_order
@@ -176,3 +177,22 @@ def test_times_in_bulk_are_written_as_one_at_a_time():
     assert iso_times(lmt) == one_at_a_time(lmt) and iso_times(lmt)[-1].endswith("+08:05:43")
     assert iso_times(times + [None]) == one_at_a_time(times) + [None]
     assert iso_times([]) == []
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_the_close_books_the_rules_own_criticism_and_worst_lines(name):
+    """The close builds these two lines itself, with memoised texts: each must be the very line the
+    rule would book for its complaint, so that a change to a rule cannot pass its own tests while
+    the close still books the old line."""
+    policy = policy_with(**POLICIES[name]) if POLICIES[name] else default_policy()
+    facts = parse_facts(month_facts())
+    rates = numbers_of(policy)
+    complaint = {c.id: c for c in facts.complaints}
+    booked = {"criticism": 0, "worst.fine": 0}
+    for p in score_month(facts, policy).people.values():
+        for line in p.lines:
+            if line.rule in booked:
+                rule = rules.criticism if line.rule == "criticism" else rules.worst_fine
+                assert tuple(line) == tuple(rule(rates, complaint[line.source]))
+                booked[line.rule] += 1
+    assert booked["criticism"] > 0 and booked["worst.fine"] > 0
