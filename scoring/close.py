@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Integer, delete, select, text, update
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, defer
 
@@ -476,7 +476,7 @@ def insert_rows(s: Session, table: str, names: tuple[str, ...], rows: Iterable[t
         # is most of its time, and client CPU falls by half against the text format).
         with conn.connection.driver_connection.cursor() as cur, \
                 cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_copy_types(table, names))
+            copy.set_types(copy_types(table, names))
             for row in rows:
                 copy.write_row(row)
         return
@@ -488,11 +488,24 @@ def insert_rows(s: Session, table: str, names: tuple[str, ...], rows: Iterable[t
         cur.close()
 
 
-def _copy_types(table: str, names: tuple[str, ...]) -> list[str]:
-    """The PostgreSQL type of each column, as binary COPY needs it (an int sent as int8 into an
-    INTEGER column is refused): INTEGER columns are int4, every other column here is text."""
+# What binary COPY sends each column as: the server refuses a value of another width (an int sent
+# as int8 into an INTEGER column). The most specific type first: BigInteger is an Integer too.
+_COPY_TYPES = ((BigInteger, "int8"), (SmallInteger, "int2"), (Integer, "int4"), (String, "text"))
+
+
+def copy_types(table: str, names: tuple[str, ...]) -> list[str]:
+    """The PostgreSQL type of each column, as binary COPY needs it. A column of any other type
+    (a date, a boolean, JSON) is refused here, by name, instead of by the server mid-COPY."""
     columns = LedgerLine.metadata.tables[table].c
-    return ["int4" if isinstance(columns[name].type, Integer) else "text" for name in names]
+    return [wire_type(columns[name].type, f"{table}.{name}") for name in names]
+
+
+def wire_type(type_, column: str) -> str:
+    """The type binary COPY sends a column of SQLAlchemy type ``type_`` as (``column`` names it)."""
+    for kind, wire in _COPY_TYPES:
+        if isinstance(type_, kind):
+            return wire
+    raise TypeError(f"{column}: binary COPY sends no {type_!r} (add it to _COPY_TYPES)")
 
 
 @contextmanager
