@@ -166,8 +166,8 @@ class OutboxNotifier:
 
 _C = Complaint.__table__
 # Built once: a verify asks it each time (Core, the bound values only). EXISTS, not a count: it
-# stops at the first earlier complaint (a count read them all: a person with a thousand complaints
-# made each verify 2.6 ms instead of 1.0 on SQLite).
+# stops at the first earlier complaint (a count read them all: bench/advance.py's 2,000 complaints
+# against one person made each verify 2.6 ms instead of 1.0 on SQLite).
 _EARLIER_CRITICISED = select(exists().where(
     _C.c.against_id == bindparam("against"), _C.c.source.in_(bindparam("sources", expanding=True)),
     _C.c.state != "dismissed", _C.c.id != bindparam("id"),
